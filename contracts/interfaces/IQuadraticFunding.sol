@@ -107,8 +107,7 @@ interface IQuadraticFunding {
     /// @param gapId The gap funded.
     /// @param contributor The sender (or permit signer, who is always the sender).
     /// @param id Index of the contribution within the round, starting at 1; (round, id) is unique.
-    /// @param amount Tokens received.
-    /// @param cumulative The contributor's total for this gap in this round, after this one.
+    /// @param amount Tokens received. (The contributor's running total is `contributionOf`.)
     /// @param timestamp Block timestamp.
     event Contributed(
         uint256 indexed round,
@@ -116,7 +115,6 @@ interface IQuadraticFunding {
         address indexed contributor,
         uint256 id,
         uint256 amount,
-        uint256 cumulative,
         uint256 timestamp
     );
 

@@ -40,10 +40,12 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         uint120 matchPaid; // matches paid by claims or swept back individually
     }
 
-    /// @dev One slot: a gap's totals in a round.
+    /// @dev One slot: a gap's totals in a round. `closed` mirrors the registry's flag for the
+    /// open round so that later contributions need not read the registry.
     struct GapTotals {
         uint120 direct; // C_g
         uint128 sumSqrt; // S_g, 1e18-scaled
+        bool closed;
     }
 
     /// @dev One slot: who is paid for a gap in a round, and whether that happened.
@@ -182,6 +184,11 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
     function closeGap(uint256 gapId) external onlyRole(REGISTRAR_ROLE) {
         GapEntry storage entry = _existingGap(gapId);
         entry.closed = true;
+        // Mirror the flag into the open round's totals, which contributions read instead.
+        uint256 lastPlusOne = entry.lastFundedRoundPlusOne;
+        if (lastPlusOne != 0 && lastPlusOne - 1 == _currentRound()) {
+            _gapTotals[lastPlusOne - 1][gapId].closed = true;
+        }
         emit GapClosed(gapId);
     }
 
@@ -506,17 +513,25 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
     /// gap's ideal match. Tokens are pulled by the caller afterwards.
     function _credit(uint256 round, uint256 gapId, address contributor, uint256 amount) private {
         if (amount == 0) revert ZeroAmount();
-        GapEntry memory entry = _gaps[gapId];
-        if (entry.beneficiary == address(0)) revert UnknownGap(gapId);
-        if (entry.closed) revert GapIsClosed(gapId);
         RoundState storage state = _rounds[round];
         RoundState memory roundState = state;
         if (roundState.status != RoundStatus.Open) revert WrongRoundStatus(round, roundState.status);
+        GapTotals storage totals = _gapTotals[round][gapId];
+        GapTotals memory gapBefore = totals;
+        address beneficiary;
+        if (gapBefore.direct == 0) {
+            // The gap's first contribution this round: check the registry.
+            GapEntry memory entry = _gaps[gapId];
+            if (entry.beneficiary == address(0)) revert UnknownGap(gapId);
+            if (entry.closed) revert GapIsClosed(gapId);
+            beneficiary = entry.beneficiary;
+        } else if (gapBefore.closed) {
+            // Funded earlier this round, so it exists; closeGap mirrored its flag here.
+            revert GapIsClosed(gapId);
+        }
 
         ContributorTotal storage mine = _contributorTotals[round][gapId][contributor];
         ContributorTotal memory before = mine;
-        GapTotals storage totals = _gapTotals[round][gapId];
-        GapTotals memory gapBefore = totals;
 
         uint256 newAmount = uint256(before.amount) + amount;
         uint256 newDirect = uint256(gapBefore.direct) + amount;
@@ -545,7 +560,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         uint48 id = roundState.contributions + 1;
         if (gapBefore.direct == 0) {
             // First contribution to this gap in this round: record who will be paid for it.
-            _payees[round][gapId].beneficiary = entry.beneficiary;
+            _payees[round][gapId].beneficiary = beneficiary;
             // round < 2^64 for the next 2^64 periods of at least a minute.
             _gaps[gapId].lastFundedRoundPlusOne = uint64(round + 1);
             state.gapsFunded = roundState.gapsFunded + 1;
@@ -553,7 +568,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         }
         state.totalIdeal = uint128(newTotalIdeal);
         state.contributions = id;
-        emit Contributed(round, gapId, contributor, id, amount, newAmount, block.timestamp);
+        emit Contributed(round, gapId, contributor, id, amount, block.timestamp);
     }
 
     /// @dev Pulls exactly `amount` from `from`; rejects tokens that deliver a different amount.

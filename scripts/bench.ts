@@ -1,0 +1,118 @@
+/**
+ * Gas benchmark: `npm run bench -- [--out FILE.json]`.
+ *
+ * Runs on the in-process chain with the production build profile (optimizer on) and reports the
+ * total gas of single transactions (21,000 base included) as a flat JSON object. Each figure is
+ * measured in the state its name describes; see README "Benchmark" for the definitions.
+ */
+import { writeFile } from "node:fs/promises";
+
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { maxUint256, parseEther, type Hash } from "viem";
+
+interface BenchArgs {
+  out: string;
+}
+
+export default async function bench(args: BenchArgs, hre: HardhatRuntimeEnvironment) {
+  await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
+  const { viem, networkHelpers } = await hre.network.create();
+  const publicClient = await viem.getPublicClient();
+  const [admin, alice, bob, carol, payee1, payee2] = await viem.getWalletClients();
+  const results: Record<string, number> = {};
+  const gasOf = async (hash: Promise<Hash>) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
+    if (receipt.status !== "success") throw new Error("benchmark transaction reverted");
+    return Number(receipt.gasUsed);
+  };
+
+  const deploy = async () => {
+    const token = await viem.deployContract("TestToken", ["Bench", "BEN", 18]);
+    const qf = await viem.deployContract("QuadraticFunding", [
+      token.address,
+      admin.account.address,
+      admin.account.address,
+      admin.account.address,
+      0n,
+      6n * 3600n,
+      30n * 86400n,
+      parseEther("1000000"),
+    ]);
+    for (const w of [admin, alice, bob, carol]) {
+      await token.write.mint([w.account.address, parseEther("1000000")]);
+      await token.write.approve([qf.address, maxUint256], { account: w.account });
+    }
+    await qf.write.fundPool([parseEther("100000")]);
+    return { token, qf };
+  };
+
+  // erc20.transferFrom: the token leg of a contribution, alone (both balances nonzero).
+  {
+    const { token } = await deploy();
+    await token.write.approve([admin.account.address, maxUint256], { account: alice.account });
+    results["erc20.transferFrom"] = await gasOf(
+      token.write.transferFrom([alice.account.address, bob.account.address, parseEther("1")]),
+    );
+  }
+
+  // Contributions and claim in one round with a few gaps.
+  {
+    const { token, qf } = await deploy();
+    await qf.write.registerGap([payee1.account.address, "gap-1"]);
+    await qf.write.registerGap([payee2.account.address, "gap-2"]);
+    await qf.write.contribute([1n, parseEther("5")], { account: alice.account });
+    results["qf.contribute.newGap"] = await gasOf(
+      qf.write.contribute([2n, parseEther("5")], { account: alice.account }),
+    );
+    results["qf.contribute.first"] = await gasOf(
+      qf.write.contribute([1n, parseEther("3")], { account: bob.account }),
+    );
+    results["qf.contribute.repeat"] = await gasOf(
+      qf.write.contribute([1n, parseEther("2")], { account: bob.account }),
+    );
+    await qf.write.contribute([2n, parseEther("7")], { account: carol.account });
+    await networkHelpers.time.increase(6 * 3600);
+    results["qf.finalize.gaps=2"] = await gasOf(qf.write.finalize([0n]));
+    // The beneficiary of gap 1 already holds the token (a realistic repeat payee).
+    await token.write.mint([payee1.account.address, 1n]);
+    results["qf.claim"] = await gasOf(qf.write.claim([0n, 1n], { account: carol.account }));
+    results["qf.claim.freshBeneficiary"] = await gasOf(
+      qf.write.claim([0n, 2n], { account: carol.account }),
+    );
+  }
+
+  // Finalize with 1 and with 1000 funded gaps.
+  for (const gaps of [1, 1000]) {
+    const { qf } = await deploy();
+    const ids: bigint[] = [];
+    for (let i = 0; i < gaps; i++) {
+      await qf.write.registerGap([payee1.account.address, `gap-${i}`]);
+      ids.push(BigInt(i + 1));
+    }
+    for (let i = 0; i < gaps; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      await qf.write.contributeBatch([chunk, chunk.map(() => parseEther("1"))], {
+        account: alice.account,
+      });
+      await qf.write.contributeBatch([chunk, chunk.map(() => parseEther("2"))], {
+        account: bob.account,
+      });
+    }
+    await networkHelpers.time.increase(6 * 3600);
+    results[`qf.finalize.gaps=${gaps}`] = await gasOf(qf.write.finalize([0n]));
+  }
+
+  printTable(results);
+  if (args.out !== "") {
+    await writeFile(args.out, JSON.stringify(results, null, 2) + "\n");
+    console.log(`wrote ${args.out}`);
+  }
+}
+
+function printTable(results: Record<string, number>) {
+  const width = Math.max(...Object.keys(results).map((k) => k.length));
+  console.log(`${"entry".padEnd(width)}  ${"gas".padStart(9)}`);
+  for (const [key, gas] of Object.entries(results)) {
+    console.log(`${key.padEnd(width)}  ${gas.toLocaleString("en-US").padStart(9)}`);
+  }
+}
