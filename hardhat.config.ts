@@ -8,7 +8,7 @@ import hardhatViem from "@nomicfoundation/hardhat-viem";
 import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
 import { configVariable, defineConfig } from "hardhat/config";
 
-import qfTasks from "./tasks/qf.js";
+import tasks from "./tasks/index.js";
 
 // The compiler comes from the npm `solc` package (no download at build time). Hardhat does not
 // check that the wasm build matches `SOLC_VERSION`, so package.json pins `solc` to exactly this.
@@ -35,7 +35,7 @@ export default defineConfig({
     hardhatViemAssertions,
     hardhatKeystore,
   ],
-  tasks: qfTasks,
+  tasks,
   solidity: {
     profiles: {
       // Tests and coverage: fast builds, still with the optimizer so gas in tests is realistic.

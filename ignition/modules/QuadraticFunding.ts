@@ -1,5 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import type { IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import type { ArgumentType, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 
 /** Six hours, the default round length. */
 export const DEFAULT_PERIOD_SECONDS = 6n * 60n * 60n;
@@ -17,14 +17,7 @@ export const DEFAULT_GRACE_SECONDS = 30n * 24n * 60n * 60n;
  * - roundBudget: per-round matching budget in token wei (default 0).
  */
 /** The QuadraticFunding deployment shared by this module and the local one. */
-export function deployQuadraticFunding(
-  m: IgnitionModuleBuilder,
-  token: Parameters<IgnitionModuleBuilder["contract"]>[1] extends infer A
-    ? A extends readonly (infer T)[]
-      ? T
-      : never
-    : never,
-) {
+export function deployQuadraticFunding(m: IgnitionModuleBuilder, token: ArgumentType) {
   const deployer = m.getAccount(0);
   return m.contract("QuadraticFunding", [
     token,

@@ -1,0 +1,63 @@
+/** Task definitions. Each action lives in its own file and is loaded only when it runs. */
+import { task } from "hardhat/config";
+import { ArgumentType } from "hardhat/types/arguments";
+
+const address = {
+  name: "address",
+  description: "QuadraticFunding address (default: this network's Ignition deployment)",
+  defaultValue: "",
+};
+
+export default [
+  task("qf:contribute", "Contribute tokens to a gap in the open round")
+    .addOption({ name: "gap", description: "Gap id", defaultValue: "" })
+    .addOption({ name: "amount", description: "Amount in tokens, e.g. 12.5", defaultValue: "" })
+    .addFlag({ name: "permit", description: "Sign an EIP-2612 permit instead of approving" })
+    .addOption({ name: "from", description: "Sender (default: first account)", defaultValue: "" })
+    .addOption(address)
+    .setAction(() => import("./qfContribute.js"))
+    .build(),
+
+  task("qf:stats", "Show one gap, or all gaps of a round, as a table or JSON")
+    .addOption({ name: "gap", description: "Gap id (default: all gaps)", defaultValue: "" })
+    .addOption({ name: "round", description: "Round (default: the open round)", defaultValue: "" })
+    .addFlag({ name: "json", description: "Print JSON instead of a table" })
+    .addOption(address)
+    .setAction(() => import("./qfStats.js"))
+    .build(),
+
+  task("qf:match", "Finalize an ended round (needs KEEPER_ROLE)")
+    .addOption({ name: "round", description: "Round (default: the last ended one)", defaultValue: "" })
+    .addOption(address)
+    .setAction(() => import("./qfMatch.js"))
+    .build(),
+
+  task("qf:keeper", "Finalize every ended round that has contributions and is not finalized")
+    .addOption({ name: "from", description: "First round to look at", defaultValue: "0" })
+    .addOption({
+      name: "watch",
+      description: "Keep running, checking every N seconds (0: run once)",
+      type: ArgumentType.INT,
+      defaultValue: 0,
+    })
+    .addOption(address)
+    .setAction(() => import("../scripts/keeper.js"))
+    .build(),
+
+  task("qf:check", "Compute a round off-chain (and optionally replay it on-chain) and compare")
+    .addOption({ name: "input", description: "Input JSON file", defaultValue: "" })
+    .addOption({ name: "out", description: "Output JSON file", defaultValue: "" })
+    .addFlag({ name: "onchain", description: "Replay on the in-process chain and compare" })
+    .setAction(() => import("./qfCheck.js"))
+    .build(),
+
+  task("demo", "Run the end-to-end demonstration on the in-process chain")
+    .addOption({ name: "report", description: "Also write a JSON report here", defaultValue: "" })
+    .setAction(() => import("../scripts/demo.js"))
+    .build(),
+
+  task("bench", "Measure the gas of the contracts' main operations")
+    .addOption({ name: "out", description: "Write the figures to this JSON file", defaultValue: "" })
+    .setAction(() => import("../scripts/bench.js"))
+    .build(),
+];
