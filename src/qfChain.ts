@@ -74,7 +74,8 @@ export async function replayRound(
   const gapLabels = [...new Set(contributions.map((c) => c.gap))];
   const gapIds = await registerGaps(qf, gapLabels);
   const totals = new Map<string, bigint>();
-  for (const c of contributions) totals.set(c.contributor, (totals.get(c.contributor) ?? 0n) + c.amount);
+  for (const c of contributions)
+    totals.set(c.contributor, (totals.get(c.contributor) ?? 0n) + c.amount);
   for (const [label, total] of totals) {
     await fundWallet(conn, token, qf, labelAddress(label), total);
   }
@@ -206,4 +207,48 @@ export function compareRounds(expected: RoundResult, actual: RoundResult): strin
     problems.push(`alpha on-chain ${actual.alpha} does not follow from T and the budget`);
   }
   return problems;
+}
+
+export interface KeeperReport {
+  round: bigint;
+  gapsFunded: bigint;
+  budget: bigint;
+  totalIdeal: bigint;
+  alphaWad: bigint;
+}
+
+/**
+ * The keeper's pass: finalizes, oldest first, every round from `fromRound` up to the last ended
+ * one that has contributions and is still open. Rounds without contributions are left alone
+ * (finalizing them would only spend gas). Returns what it finalized.
+ */
+export async function finalizeEndedRounds(
+  conn: Connection,
+  qf: QfContract,
+  fromRound: bigint,
+  log: (line: string) => void = () => {},
+): Promise<KeeperReport[]> {
+  const publicClient = await conn.viem.getPublicClient();
+  const current = await qf.read.currentRound();
+  const done: KeeperReport[] = [];
+  for (let round = fromRound; round < current; round++) {
+    const info = await qf.read.roundInfo([round]);
+    if (ROUND_STATUS[info.status] !== "Open" || info.contributions === 0n) continue;
+    const hash = await qf.write.finalize([round]);
+    await publicClient.waitForTransactionReceipt({ hash });
+    const after = await qf.read.roundInfo([round]);
+    const report = {
+      round,
+      gapsFunded: after.gapsFunded,
+      budget: after.budget,
+      totalIdeal: after.totalIdeal,
+      alphaWad: after.alphaWad,
+    };
+    log(
+      `finalized round ${round}: ${after.gapsFunded} gaps, budget ${after.budget}, ` +
+        `T ${after.totalIdeal}, alpha ${after.alphaWad}`,
+    );
+    done.push(report);
+  }
+  return done;
 }

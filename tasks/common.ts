@@ -6,6 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { getAddress, isAddress, type Address } from "viem";
 
 import type { Connection, QfContract } from "../src/qfChain.js";
+import { InputError } from "../src/qfInput.js";
 
 /** A problem with what the user asked for: printed as one line, never with a stack trace. */
 export class UsageError extends Error {}
@@ -18,7 +19,7 @@ export async function runTask(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && error.name === "InputError")) {
+    if (error instanceof UsageError || error instanceof InputError) {
       console.error(`error: ${error.message}`);
       process.exitCode = 1;
       return;
@@ -48,7 +49,8 @@ export function revertReason(error: unknown): string | undefined {
 }
 
 export function parseUint(value: string, name: string): bigint {
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`--${name} must be a whole number, got "${value}"`);
   return BigInt(value);
 }
 

@@ -3,7 +3,7 @@ import { task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
 
 const address = {
-  name: "address",
+  name: "address" as const,
   description: "QuadraticFunding address (default: this network's Ignition deployment)",
   defaultValue: "",
 };
@@ -27,7 +27,11 @@ export default [
     .build(),
 
   task("qf:match", "Finalize an ended round (needs KEEPER_ROLE)")
-    .addOption({ name: "round", description: "Round (default: the last ended one)", defaultValue: "" })
+    .addOption({
+      name: "round",
+      description: "Round (default: the last ended one)",
+      defaultValue: "",
+    })
     .addOption(address)
     .setAction(() => import("./qfMatch.js"))
     .build(),
@@ -57,7 +61,11 @@ export default [
     .build(),
 
   task("bench", "Measure the gas of the contracts' main operations")
-    .addOption({ name: "out", description: "Write the figures to this JSON file", defaultValue: "" })
+    .addOption({
+      name: "out",
+      description: "Write the figures to this JSON file",
+      defaultValue: "",
+    })
     .setAction(() => import("../scripts/bench.js"))
     .build(),
 ];

@@ -42,13 +42,20 @@ export default async function qfCheck(args: Args, hre: HardhatRuntimeEnvironment
       });
       const total = input.contributions.length;
       const started = Date.now();
-      const { gapIds, round } = await replayRound(conn, token, qf, input.contributions, input.budget, {
-        onProgress: (done) => {
-          if (done % 100 === 0 || done === total) {
-            process.stderr.write(`\rreplayed ${done}/${total} contributions`);
-          }
+      const { gapIds, round } = await replayRound(
+        conn,
+        token,
+        qf,
+        input.contributions,
+        input.budget,
+        {
+          onProgress: (done) => {
+            if (done % 100 === 0 || done === total) {
+              process.stderr.write(`\rreplayed ${done}/${total} contributions`);
+            }
+          },
         },
-      });
+      );
       process.stderr.write(`\n`);
       result = await readRound(conn, qf, round, gapIds);
       const problems = compareRounds(offchain, result);

@@ -214,7 +214,10 @@ interface IQuadraticFunding {
     /// @param beneficiary Who receives the gap's payouts.
     /// @param label Free text (e.g. the off-chain gap id), only emitted.
     /// @return gapId The new gap's id.
-    function registerGap(address beneficiary, string calldata label) external returns (uint256 gapId);
+    function registerGap(
+        address beneficiary,
+        string calldata label
+    ) external returns (uint256 gapId);
 
     /// @notice Changes the beneficiary of a gap for the open round and later rounds.
     /// @dev Ended rounds always pay the beneficiary recorded for them. Reverts with
@@ -324,7 +327,10 @@ interface IQuadraticFunding {
     /// @return funded Whether any round funded it.
     function gap(
         uint256 gapId
-    ) external view returns (address beneficiary, bool closed, uint256 lastFundedRound, bool funded);
+    )
+        external
+        view
+        returns (address beneficiary, bool closed, uint256 lastFundedRound, bool funded);
 
     /// @notice Everything known about a round.
     function roundInfo(uint256 round) external view returns (RoundInfo memory);

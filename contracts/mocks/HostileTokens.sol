@@ -32,6 +32,7 @@ contract FeeOnTransferToken is ERC20 {
 
 /// @notice Returns false instead of reverting when a transfer cannot happen, and when
 /// `failAll` is set, returns false for every transfer without moving anything.
+// solhint-disable const-name-snakecase
 contract FalseReturningToken {
     string public constant name = "False Token";
     string public constant symbol = "FALSE";
@@ -101,6 +102,7 @@ contract ReentrantToken is ERC20 {
         if (hookArmed && from != address(0)) {
             hookArmed = false;
             ++hookCalls;
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory result) = hookTarget.call(hookData);
             lastHookSucceeded = ok;
             lastHookResult = result;

@@ -6,14 +6,14 @@ import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20P
 
 /// @notice An EIP-2612 test token with an open faucet. For local chains and testnets only.
 contract TestToken is ERC20, ERC20Permit {
-    uint8 private immutable _decimals;
+    uint8 private immutable DECIMALS;
 
     constructor(
         string memory name_,
         string memory symbol_,
         uint8 decimals_
     ) ERC20(name_, symbol_) ERC20Permit(name_) {
-        _decimals = decimals_;
+        DECIMALS = decimals_;
     }
 
     /// @notice Mints `amount` to `to`. Anyone may call it: this is a test token.
@@ -22,6 +22,6 @@ contract TestToken is ERC20, ERC20Permit {
     }
 
     function decimals() public view override returns (uint8) {
-        return _decimals;
+        return DECIMALS;
     }
 }

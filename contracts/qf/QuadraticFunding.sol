@@ -170,7 +170,8 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
                 // and while it is unpaid we refuse the change so nobody believes otherwise.
                 RoundStatus status = _rounds[last].status;
                 bool payable_ = status == RoundStatus.Open || status == RoundStatus.Finalized;
-                if (payable_ && !_payees[last][gapId].settled) revert BeneficiaryLocked(gapId, last);
+                if (payable_ && !_payees[last][gapId].settled)
+                    revert BeneficiaryLocked(gapId, last);
             } else {
                 // The open round has not ended: the change applies to it too.
                 _payees[last][gapId].beneficiary = beneficiary;
@@ -445,7 +446,12 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
     {
         GapEntry memory entry = _gaps[gapId];
         funded = entry.lastFundedRoundPlusOne != 0;
-        return (entry.beneficiary, entry.closed, funded ? entry.lastFundedRoundPlusOne - 1 : 0, funded);
+        return (
+            entry.beneficiary,
+            entry.closed,
+            funded ? entry.lastFundedRoundPlusOne - 1 : 0,
+            funded
+        );
     }
 
     /// @inheritdoc IQuadraticFunding
@@ -515,7 +521,8 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         if (amount == 0) revert ZeroAmount();
         RoundState storage state = _rounds[round];
         RoundState memory roundState = state;
-        if (roundState.status != RoundStatus.Open) revert WrongRoundStatus(round, roundState.status);
+        if (roundState.status != RoundStatus.Open)
+            revert WrongRoundStatus(round, roundState.status);
         GapTotals storage totals = _gapTotals[round][gapId];
         GapTotals memory gapBefore = totals;
         address beneficiary;
