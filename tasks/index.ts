@@ -36,6 +36,13 @@ export default [
     .setAction(() => import("./qfMatch.js"))
     .build(),
 
+  task("qf:claim", "Pay a finalized round's gap (or all its gaps) to the beneficiaries")
+    .addOption({ name: "round", description: "Round", defaultValue: "" })
+    .addOption({ name: "gap", description: "Gap id (default: every funded gap)", defaultValue: "" })
+    .addOption(address)
+    .setAction(() => import("./qfClaim.js"))
+    .build(),
+
   task("qf:keeper", "Finalize every ended round that has contributions and is not finalized")
     .addOption({ name: "from", description: "First round to look at", defaultValue: "0" })
     .addOption({
@@ -53,6 +60,14 @@ export default [
     .addOption({ name: "out", description: "Output JSON file", defaultValue: "" })
     .addFlag({ name: "onchain", description: "Replay on the in-process chain and compare" })
     .setAction(() => import("./qfCheck.js"))
+    .build(),
+
+  task("qf:seed", "Register sample gaps, mint test tokens and fund the pool (test token only)")
+    .addOption({ name: "to", description: "Recipient (default: every account)", defaultValue: "" })
+    .addOption({ name: "amount", description: "Test tokens to mint each", defaultValue: "1000" })
+    .addOption({ name: "pool", description: "Tokens to put in the pool", defaultValue: "10000" })
+    .addOption(address)
+    .setAction(() => import("./qfSeed.js"))
     .build(),
 
   task("demo", "Run the end-to-end demonstration on the in-process chain")

@@ -26,8 +26,9 @@ export default async function qfContribute(args: Args, hre: HardhatRuntimeEnviro
     const qf = await findQf(hre, conn, args.address);
     const publicClient = await conn.viem.getPublicClient();
     const wallets = await conn.viem.getWalletClients();
-    const from: Address =
-      args.from === "" ? wallets[0].account.address : parseAddress(args.from, "from");
+    const from: Address = getAddress(
+      args.from === "" ? wallets[0].account.address : parseAddress(args.from, "from"),
+    );
     const wallet = wallets.find((w) => getAddress(w.account.address) === from);
     if (!wallet) throw new UsageError(`--from ${from} is not an account of this network's config`);
 

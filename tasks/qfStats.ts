@@ -108,10 +108,13 @@ async function roundStats(conn: Connection, qf: QfContract, round: bigint, asJso
     );
     return;
   }
+  const open = ROUND_STATUS[info.status] === "Open";
+  const budget = open
+    ? `budget ${formatTokens(await qf.read.roundBudget())} (taken at finalize, pool permitting)`
+    : `budget ${formatTokens(info.budget)}, alpha ${formatTokens(info.alphaWad, 18, 4)}`;
   console.log(
     `round ${round} (${ROUND_STATUS[info.status]}): ${info.contributions} contributions to ` +
-      `${info.gapsFunded} gaps; T ${formatTokens(info.totalIdeal)}, budget ` +
-      `${formatTokens(info.budget)}, alpha ${formatTokens(info.alphaWad, 18, 4)}; pool ` +
+      `${info.gapsFunded} gaps; T ${formatTokens(info.totalIdeal)}, ${budget}; pool ` +
       `${formatTokens(pool)}`,
   );
   if (rows.length === 0) console.log("no contributions in this round");
