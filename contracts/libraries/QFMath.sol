@@ -2,19 +2,30 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {ud} from "@prb/math/src/UD60x18.sol";
+import {sqrt as prbSqrt} from "@prb/math/src/Common.sol";
 
 /// @title QFMath
 /// @notice The quadratic funding rule in integer arithmetic. Every function is pure and the
 /// TypeScript module `src/qf.ts` reproduces each one bit for bit (same floors, same order).
 library QFMath {
+    /// @notice An amount above MAX_AMOUNT was given to sqrtScaled.
+    error QFMathAmountTooLarge(uint256 amount);
+
     /// @notice One unit in 18-decimal fixed point.
     uint256 internal constant WAD = 1e18;
 
+    /// @notice Largest amount `sqrtScaled` takes: the contract keeps amounts in 120 bits.
+    uint256 internal constant MAX_AMOUNT = type(uint120).max;
+
     /// @notice floor(sqrt(amount * 1e18)): the square root of a token amount (in wei) kept in
-    /// 1e18-scaled units, with PRBMath's UD60x18.sqrt. Reverts for amount > ~1.15e59.
+    /// 1e18-scaled units. This is exactly PRBMath's UD60x18.sqrt(amount); we call PRBMath's
+    /// integer square root directly because amount <= 2^120 makes its overflow check redundant.
     function sqrtScaled(uint256 amount) internal pure returns (uint256) {
-        return ud(amount).sqrt().unwrap();
+        if (amount > MAX_AMOUNT) revert QFMathAmountTooLarge(amount);
+        // amount < 2^120 and 1e18 < 2^60, so the product is below 2^180.
+        unchecked {
+            return prbSqrt(amount * WAD);
+        }
     }
 
     /// @notice max(0, floor(sumSqrt^2 / 1e18) - direct): the match a gap would get with no budget

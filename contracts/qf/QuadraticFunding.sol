@@ -102,8 +102,8 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
     mapping(uint256 round => RoundSettlement) private _settlements;
     mapping(uint256 round => mapping(uint256 gapId => GapTotals)) private _gapTotals;
     mapping(uint256 round => mapping(uint256 gapId => GapPayee)) private _payees;
-    mapping(uint256 round => mapping(uint256 gapId => mapping(address contributor => ContributorTotal)))
-        private _contributorTotals;
+    /// @dev Keyed by keccak256(round, gapId, contributor): one hash instead of three.
+    mapping(bytes32 key => ContributorTotal) private _contributorTotals;
 
     // ------------------------------------------------------------------------------------------
     // Constructor
@@ -506,7 +506,9 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         uint256 gapId,
         address contributor
     ) external view returns (uint256 amount, uint256 sqrtScaled) {
-        ContributorTotal memory total = _contributorTotals[round][gapId][contributor];
+        ContributorTotal memory total = _contributorTotals[
+            _contributorKey(round, gapId, contributor)
+        ];
         return (total.amount, total.sqrtScaled);
     }
 
@@ -537,7 +539,9 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
             revert GapIsClosed(gapId);
         }
 
-        ContributorTotal storage mine = _contributorTotals[round][gapId][contributor];
+        ContributorTotal storage mine = _contributorTotals[
+            _contributorKey(round, gapId, contributor)
+        ];
         ContributorTotal memory before = mine;
 
         uint256 newAmount = uint256(before.amount) + amount;
@@ -590,11 +594,28 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
 
     /// @dev Zeroes and returns the caller's total for a gap in a cancelled round.
     function _takeRefund(uint256 round, uint256 gapId) private returns (uint256 amount) {
-        ContributorTotal storage mine = _contributorTotals[round][gapId][msg.sender];
+        ContributorTotal storage mine = _contributorTotals[
+            _contributorKey(round, gapId, msg.sender)
+        ];
         amount = mine.amount;
         if (amount == 0) revert NothingToRefund(round, gapId, msg.sender);
-        delete _contributorTotals[round][gapId][msg.sender];
+        delete _contributorTotals[_contributorKey(round, gapId, msg.sender)];
         emit Refunded(round, gapId, msg.sender, amount);
+    }
+
+    function _contributorKey(
+        uint256 round,
+        uint256 gapId,
+        address contributor
+    ) private pure returns (bytes32 key) {
+        // keccak256(abi.encode(round, gapId, contributor)) in scratch memory, without allocating.
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, round)
+            mstore(add(ptr, 0x20), gapId)
+            mstore(add(ptr, 0x40), contributor)
+            key := keccak256(ptr, 0x60)
+        }
     }
 
     function _addToPool(uint256 amount) private {
