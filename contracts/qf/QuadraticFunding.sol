@@ -4,11 +4,11 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IQuadraticFunding} from "../interfaces/IQuadraticFunding.sol";
 import {QFMath} from "../libraries/QFMath.sol";
+import {TokenCalls} from "../libraries/TokenCalls.sol";
 
 /// @title QuadraticFunding
 /// @notice See `IQuadraticFunding` for the rule, the lifecycle and the token assumptions.
@@ -17,8 +17,6 @@ import {QFMath} from "../libraries/QFMath.sol";
 /// its settlement record, the pool), and a claim writes two. Sums are kept in 120 or 128 bits;
 /// amounts that would overflow them revert with `AmountTooLarge`.
 contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTransient {
-    using SafeERC20 for IERC20;
-
     // ------------------------------------------------------------------------------------------
     // Types
     // ------------------------------------------------------------------------------------------
@@ -128,6 +126,8 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         uint256 initialRoundBudget
     ) {
         if (token == address(0) || admin == address(0)) revert ZeroAddress();
+        // TokenCalls relies on the token having code; it cannot lose it later.
+        if (token.code.length == 0) revert BadConfig();
         if (period < 60 || period > 365 days || gracePeriod > 3650 days) revert BadConfig();
         if (start > type(uint40).max) revert BadConfig();
         if (initialRoundBudget > type(uint120).max) revert AmountTooLarge(initialRoundBudget);
@@ -337,7 +337,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
             settlement.matchPaid += uint120(matchAmount);
         }
         emit Claimed(round, gapId, beneficiary, totals.direct, matchAmount);
-        IERC20(TOKEN).safeTransfer(beneficiary, totals.direct + matchAmount);
+        TokenCalls.transfer(TOKEN, beneficiary, totals.direct + matchAmount);
     }
 
     /// @inheritdoc IQuadraticFunding
@@ -345,7 +345,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         RoundStatus status = _rounds[round].status;
         if (status != RoundStatus.Cancelled) revert WrongRoundStatus(round, status);
         uint256 amount = _takeRefund(round, gapId);
-        IERC20(TOKEN).safeTransfer(msg.sender, amount);
+        TokenCalls.transfer(TOKEN, msg.sender, amount);
     }
 
     /// @inheritdoc IQuadraticFunding
@@ -361,7 +361,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
                 total += _takeRefund(round, gapIds[i]);
             }
         }
-        IERC20(TOKEN).safeTransfer(msg.sender, total);
+        TokenCalls.transfer(TOKEN, msg.sender, total);
     }
 
     /// @inheritdoc IQuadraticFunding
@@ -584,10 +584,10 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
 
     /// @dev Pulls exactly `amount` from `from`; rejects tokens that deliver a different amount.
     function _pull(address from, uint256 amount) private {
-        IERC20 token = IERC20(TOKEN);
-        uint256 balanceBefore = token.balanceOf(address(this));
-        token.safeTransferFrom(from, address(this), amount);
-        uint256 balanceAfter = token.balanceOf(address(this));
+        address token = TOKEN;
+        uint256 balanceBefore = TokenCalls.selfBalance(token);
+        TokenCalls.transferFrom(token, from, address(this), amount);
+        uint256 balanceAfter = TokenCalls.selfBalance(token);
         uint256 received = balanceAfter > balanceBefore ? balanceAfter - balanceBefore : 0;
         if (received != amount) revert TokenDeliveredLess(amount, received);
     }
