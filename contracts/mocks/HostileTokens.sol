@@ -109,3 +109,38 @@ contract ReentrantToken is ERC20 {
         }
     }
 }
+
+/// @notice Like some early tokens (USDT on mainnet): transfer and transferFrom return nothing
+/// and revert on failure.
+contract NoReturnToken {
+    string public constant name = "No Return Token";
+    string public constant symbol = "NORET";
+    uint8 public constant decimals = 6;
+    uint256 public totalSupply;
+    mapping(address account => uint256) public balanceOf;
+    mapping(address owner => mapping(address spender => uint256)) public allowance;
+
+    error Insufficient();
+
+    function mint(address to, uint256 amount) external {
+        balanceOf[to] += amount;
+        totalSupply += amount;
+    }
+
+    function approve(address spender, uint256 amount) external {
+        allowance[msg.sender][spender] = amount;
+    }
+
+    function transfer(address to, uint256 amount) external {
+        if (balanceOf[msg.sender] < amount) revert Insufficient();
+        balanceOf[msg.sender] -= amount;
+        balanceOf[to] += amount;
+    }
+
+    function transferFrom(address from, address to, uint256 amount) external {
+        if (balanceOf[from] < amount || allowance[from][msg.sender] < amount) revert Insufficient();
+        allowance[from][msg.sender] -= amount;
+        balanceOf[from] -= amount;
+        balanceOf[to] += amount;
+    }
+}
