@@ -81,6 +81,21 @@ export default async function bench(args: BenchArgs, hre: HardhatRuntimeEnvironm
     );
   }
 
+  // A claim in a round whose budget is short of T (alpha < 1): the match needs T as well.
+  {
+    const { token, qf } = await deploy();
+    await qf.write.setRoundBudget([parseEther("1")]);
+    await qf.write.registerGap([payee1.account.address, "gap-1"]);
+    await qf.write.contribute([1n, parseEther("5")], { account: alice.account });
+    await qf.write.contribute([1n, parseEther("3")], { account: bob.account });
+    await networkHelpers.time.increase(6 * 3600);
+    await qf.write.finalize([0n]);
+    await token.write.mint([payee1.account.address, 1n]);
+    results["qf.claim.alphaBelowOne"] = await gasOf(
+      qf.write.claim([0n, 1n], { account: carol.account }),
+    );
+  }
+
   // Finalize with 1 and with 1000 funded gaps.
   for (const gaps of [1, 1000]) {
     const { qf } = await deploy();

@@ -30,10 +30,14 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         uint40 finalizedAt;
     }
 
-    /// @dev One slot. Set to `initialized` by the round's first contribution so that finalize and
-    /// claims only ever update it (a warm nonzero slot) rather than create it.
+    /// @dev One slot: everything a claim needs about its round. The round's first contribution
+    /// sets `phase` to `_PHASE_OPEN` so that finalize and claims only update the slot, never create
+    /// it. `phase` mirrors the round's status for claims (`_PHASE_CLAIMABLE` exactly while the
+    /// status is Finalized) so that a claim need not read the round's state unless the budget
+    /// was short of T (`scaled`), when the match needs T.
     struct RoundSettlement {
-        bool initialized;
+        uint8 phase;
+        bool scaled; // T > budget: matches are floor(ideal * budget / T)
         uint120 budget; // snapshotted at finalize
         uint120 matchPaid; // matches paid by claims or swept back individually
     }
@@ -74,6 +78,10 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
     // ------------------------------------------------------------------------------------------
     // Constants and immutables
     // ------------------------------------------------------------------------------------------
+
+    uint8 private constant _PHASE_OPEN = 1;
+    uint8 private constant _PHASE_CLAIMABLE = 2;
+    uint8 private constant _PHASE_CLOSED = 3;
 
     /// @notice Finalizes ended rounds.
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
@@ -288,7 +296,8 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         state.finalizedAt = uint40(block.timestamp);
         // budget <= roundBudget < 2^120 (setRoundBudget and the constructor check it).
         _settlements[round] = RoundSettlement({
-            initialized: true,
+            phase: _PHASE_CLAIMABLE,
+            scaled: totalIdeal > budget,
             budget: uint120(budget),
             matchPaid: 0
         });
@@ -316,20 +325,20 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
 
     /// @inheritdoc IQuadraticFunding
     function claim(uint256 round, uint256 gapId) external nonReentrant {
-        RoundState storage state = _rounds[round];
-        RoundStatus status = state.status;
-        if (status != RoundStatus.Finalized) revert WrongRoundStatus(round, status);
+        RoundSettlement storage settlement = _settlements[round];
+        RoundSettlement memory round_ = settlement;
+        if (round_.phase != _PHASE_CLAIMABLE) {
+            revert WrongRoundStatus(round, _rounds[round].status);
+        }
         GapTotals memory totals = _gapTotals[round][gapId];
         if (totals.direct == 0) revert NothingToClaim(round, gapId);
         GapPayee storage payee = _payees[round][gapId];
         if (payee.settled) revert AlreadySettled(round, gapId);
 
-        RoundSettlement storage settlement = _settlements[round];
-        uint256 matchAmount = QFMath.matchFor(
-            QFMath.idealMatch(totals.sumSqrt, totals.direct),
-            state.totalIdeal,
-            settlement.budget
-        );
+        uint256 matchAmount = QFMath.idealMatch(totals.sumSqrt, totals.direct);
+        if (round_.scaled) {
+            matchAmount = QFMath.matchFor(matchAmount, _rounds[round].totalIdeal, round_.budget);
+        }
         address beneficiary = payee.beneficiary;
         payee.settled = true;
         // The matches of a round add up to at most its budget (< 2^120): floors only shrink them.
@@ -408,6 +417,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         uint256 amount = QFMath.reserved(state.totalIdeal, settlement.budget) -
             settlement.matchPaid;
         state.status = RoundStatus.Swept;
+        _settlements[round].phase = _PHASE_CLOSED;
         _addToPool(amount);
         emit RoundSwept(round, amount);
     }
@@ -575,7 +585,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
             // round < 2^64 for the next 2^64 periods of at least a minute.
             _gaps[gapId].lastFundedRoundPlusOne = uint64(round + 1);
             state.gapsFunded = roundState.gapsFunded + 1;
-            if (id == 1) _settlements[round].initialized = true;
+            if (id == 1) _settlements[round].phase = _PHASE_OPEN;
         }
         state.totalIdeal = uint128(newTotalIdeal);
         state.contributions = id;
