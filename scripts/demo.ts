@@ -11,7 +11,7 @@
 import { writeFile } from "node:fs/promises";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseEther, parseSignature } from "viem";
+import { parseEther } from "viem";
 
 import LocalQuadraticFunding from "../ignition/modules/LocalQuadraticFunding.js";
 import { computeRound, leverage, type Contribution, type RoundResult } from "../src/qf.js";
@@ -23,7 +23,9 @@ import {
   labelAddress,
   readRound,
   registerGaps,
+  signPermit,
   type Connection,
+  type Wallet,
   type QfContract,
   type TokenContract,
 } from "../src/qfChain.js";
@@ -306,39 +308,15 @@ async function contributeWithPermit(
   conn: Connection,
   token: TokenContract,
   qf: QfContract,
-  wallet: Awaited<ReturnType<Connection["viem"]["getWalletClients"]>>[number],
+  wallet: Wallet,
   gapId: bigint,
   tokens: string,
 ) {
-  const owner = wallet.account.address;
   const amount = parseEther(tokens);
-  await token.write.mint([owner, amount]);
-  const [, name, version, chainId, verifyingContract] = await token.read.eip712Domain();
-  const deadline = (await conn.networkHelpers.time.latest()) + 3600;
-  const signature = await wallet.signTypedData({
+  await token.write.mint([wallet.account.address, amount]);
+  const deadline = BigInt((await conn.networkHelpers.time.latest()) + 3600);
+  const { v, r, s } = await signPermit(wallet, token, qf.address, amount, deadline);
+  await qf.write.contributeWithPermit([gapId, amount, deadline, v, r, s], {
     account: wallet.account,
-    domain: { name, version, chainId, verifyingContract },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "Permit",
-    message: {
-      owner,
-      spender: qf.address,
-      value: amount,
-      nonce: await token.read.nonces([owner]),
-      deadline: BigInt(deadline),
-    },
   });
-  const { r, s, v, yParity } = parseSignature(signature);
-  await qf.write.contributeWithPermit(
-    [gapId, amount, BigInt(deadline), Number(v ?? BigInt(yParity + 27)), r, s],
-    { account: wallet.account },
-  );
 }

@@ -199,30 +199,14 @@ export class RoundAccumulator {
 
   result(budget: bigint): RoundResult {
     checkBudget(budget);
-    const totalIdeal = this.#totalIdeal;
-    const gaps: GapResult[] = [];
-    let matched = 0n;
-    for (const [gap, state] of this.#gaps) {
-      const match = matchFor(state.ideal, totalIdeal, budget);
-      matched += match;
-      gaps.push({
-        gap,
-        contributors: state.amounts.size,
-        direct: state.direct,
-        sumSqrt: state.sumSqrt,
-        idealMatch: state.ideal,
-        match,
-        payout: state.direct + match,
-      });
-    }
-    return {
-      alpha: alphaWad(totalIdeal, budget),
-      totalIdeal,
-      budget,
-      matched,
-      unspent: budget - matched,
-      gaps,
-    };
+    const partial = [...this.#gaps].map(([gap, state]) => ({
+      gap,
+      contributors: state.amounts.size,
+      direct: state.direct,
+      sumSqrt: state.sumSqrt,
+      idealMatch: state.ideal,
+    }));
+    return finishRound(partial, this.#totalIdeal, budget);
   }
 }
 
@@ -260,13 +244,21 @@ export function computeRound(contributions: readonly Contribution[], budget: big
     partial.push({ gap, contributors: perContributor.size, direct, sumSqrt, idealMatch: ideal });
   }
 
+  return finishRound(partial, totalIdeal, budget);
+}
+
+/** Applies the budget to per-gap ideals: matches, payouts and the round's totals. */
+function finishRound(
+  partial: readonly Omit<GapResult, "match" | "payout">[],
+  totalIdeal: bigint,
+  budget: bigint,
+): RoundResult {
   let matched = 0n;
   const gaps: GapResult[] = partial.map((g) => {
     const match = matchFor(g.idealMatch, totalIdeal, budget);
     matched += match;
     return { ...g, match, payout: g.direct + match };
   });
-
   return {
     alpha: alphaWad(totalIdeal, budget),
     totalIdeal,

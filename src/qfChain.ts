@@ -7,13 +7,46 @@
  */
 import type { ContractReturnType } from "@nomicfoundation/hardhat-viem/types";
 import type { NetworkConnection } from "hardhat/types/network";
-import { keccak256, maxUint256, stringToHex, type Address } from "viem";
+import { keccak256, maxUint256, parseSignature, stringToHex, type Address, type Hex } from "viem";
 
 import { type Contribution, type GapResult, type RoundResult, alphaWad } from "./qf.js";
 
 export type QfContract = ContractReturnType<"QuadraticFunding">;
 export type TokenContract = ContractReturnType<"TestToken">;
 export type Connection = NetworkConnection<"generic">;
+export type Wallet = Awaited<ReturnType<Connection["viem"]["getWalletClients"]>>[number];
+
+/**
+ * Signs an EIP-2612 permit letting `spender` take `value` of `token` from `wallet` until
+ * `deadline`, with the token's own EIP-712 domain (ERC-5267) and current nonce.
+ */
+export async function signPermit(
+  wallet: Wallet,
+  token: TokenContract,
+  spender: Address,
+  value: bigint,
+  deadline: bigint,
+): Promise<{ v: number; r: Hex; s: Hex }> {
+  const owner = wallet.account.address;
+  const [, name, version, chainId, verifyingContract] = await token.read.eip712Domain();
+  const signature = await wallet.signTypedData({
+    account: wallet.account,
+    domain: { name, version, chainId, verifyingContract },
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "Permit",
+    message: { owner, spender, value, nonce: await token.read.nonces([owner]), deadline },
+  });
+  const { v, r, s, yParity } = parseSignature(signature);
+  return { v: Number(v ?? BigInt(yParity + 27)), r, s };
+}
 
 /** The round status enum of the contract, by index. */
 export const ROUND_STATUS = ["Open", "Finalized", "Cancelled", "Swept"] as const;
@@ -111,16 +144,13 @@ export async function readRound(
   gapIds: ReadonlyMap<string, bigint>,
 ): Promise<RoundResult> {
   const info = await qf.read.roundInfo([round]);
-  const events = await contributedEvents(conn, qf, round);
+  const counts = contributorCounts(await contributedEvents(conn, qf, round));
   const gaps: GapResult[] = [];
   for (const [label, id] of gapIds) {
     const g = await qf.read.gapRoundInfo([round, id]);
-    const contributors = new Set(
-      events.filter((e) => e.gapId === id).map((e) => e.contributor.toLowerCase()),
-    ).size;
     gaps.push({
       gap: label,
-      contributors,
+      contributors: counts.get(id) ?? 0,
       direct: g.direct,
       sumSqrt: g.sumSqrt,
       idealMatch: g.idealMatch,
@@ -171,6 +201,17 @@ export async function contributedEvents(
     amount: log.args.amount,
     timestamp: log.args.timestamp,
   }));
+}
+
+/** The number of distinct contributors per gap id in a list of `Contributed` events. */
+export function contributorCounts(events: readonly ContributedEvent[]): Map<bigint, number> {
+  const seen = new Map<bigint, Set<string>>();
+  for (const e of events) {
+    const set = seen.get(e.gapId) ?? new Set<string>();
+    set.add(e.contributor.toLowerCase());
+    seen.set(e.gapId, set);
+  }
+  return new Map([...seen].map(([gapId, set]) => [gapId, set.size]));
 }
 
 /**

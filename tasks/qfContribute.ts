@@ -5,7 +5,9 @@
  * transaction.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { getAddress, parseSignature, parseUnits, type Address } from "viem";
+import { getAddress, parseUnits, type Address } from "viem";
+
+import { signPermit } from "../src/qfChain.js";
 
 import { UsageError, findQf, formatTokens, parseAddress, parseUint, runTask } from "./common.js";
 
@@ -61,28 +63,10 @@ export default async function qfContribute(args: Args, hre: HardhatRuntimeEnviro
 
     const wait = async (hash: `0x${string}`) => publicClient.waitForTransactionReceipt({ hash });
     if (args.permit) {
-      const [, name, version, chainId, verifyingContract] = await token.read.eip712Domain();
-      const nonce = await token.read.nonces([from]);
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
-      const signature = await wallet.signTypedData({
-        account: wallet.account,
-        domain: { name, version, chainId, verifyingContract },
-        types: {
-          Permit: [
-            { name: "owner", type: "address" },
-            { name: "spender", type: "address" },
-            { name: "value", type: "uint256" },
-            { name: "nonce", type: "uint256" },
-            { name: "deadline", type: "uint256" },
-          ],
-        },
-        primaryType: "Permit",
-        message: { owner: from, spender: qf.address, value: amount, nonce, deadline },
-      });
-      const { v, r, s, yParity } = parseSignature(signature);
-      const vByte = Number(v ?? BigInt(yParity + 27));
+      const { v, r, s } = await signPermit(wallet, token, qf.address, amount, deadline);
       await wait(
-        await qf.write.contributeWithPermit([gapId, amount, deadline, vByte, r, s], {
+        await qf.write.contributeWithPermit([gapId, amount, deadline, v, r, s], {
           account: wallet.account,
         }),
       );

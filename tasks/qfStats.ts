@@ -9,6 +9,7 @@ import { leverage } from "../src/qf.js";
 import {
   ROUND_STATUS,
   contributedEvents,
+  contributorCounts,
   type Connection,
   type QfContract,
 } from "../src/qfChain.js";
@@ -50,17 +51,14 @@ export default async function qfStats(args: Args, hre: HardhatRuntimeEnvironment
 }
 
 async function gapRows(conn: Connection, qf: QfContract, round: bigint, only?: bigint) {
-  const events = await contributedEvents(conn, qf, round);
+  const counts = contributorCounts(await contributedEvents(conn, qf, round));
   const info = await qf.read.roundInfo([round]);
   const final = ROUND_STATUS[info.status] === "Finalized" || ROUND_STATUS[info.status] === "Swept";
-  const ids = [...new Set(events.map((e) => e.gapId))].filter(
-    (id) => only === undefined || id === only,
-  );
+  const ids = [...counts.keys()].filter((id) => only === undefined || id === only);
   const rows: GapRow[] = [];
   for (const id of ids.sort((a, b) => (a < b ? -1 : 1))) {
     const g = await qf.read.gapRoundInfo([round, id]);
-    const contributors = new Set(events.filter((e) => e.gapId === id).map((e) => e.contributor))
-      .size;
+    const contributors = counts.get(id) ?? 0;
     rows.push({
       round,
       gap: id,
