@@ -52,7 +52,6 @@ export default defineConfig({
     solidity: { fuzz: { runs: 256 } },
   },
   networks: {
-    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
     sepolia: {
       type: "http",
