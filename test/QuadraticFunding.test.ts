@@ -184,12 +184,12 @@ describe("QuadraticFunding", () => {
       const { token, admin } = await loadFixture(qfFixture);
       const { contract, deploymentTransaction } = await viem.sendDeploymentTransaction(
         "QuadraticFunding",
-        [token.address, admin.account.address, zeroAddress, zeroAddress, 0n, 60n, 0n, 7n],
+        [token.address, admin.account.address, zeroAddress, zeroAddress, 0n, 60n, DAY, 7n],
       );
       const receipt = await mined(deploymentTransaction.hash);
       expect(await contract.read.START()).to.equal(await blockTimestamp(receipt.blockNumber));
       expect(await contract.read.PERIOD()).to.equal(60n);
-      expect(await contract.read.GRACE_PERIOD()).to.equal(0n);
+      expect(await contract.read.GRACE_PERIOD()).to.equal(DAY);
       expect(await contract.read.roundBudget()).to.equal(7n);
       const logs = parseEventLogs({
         abi: contract.abi,
@@ -237,12 +237,14 @@ describe("QuadraticFunding", () => {
       );
     });
 
-    it("constructor: reverts with BadConfig for period < 60, period > 365 days, grace > 3650 days or start >= 2^40", async () => {
+    it("constructor: reverts with BadConfig for period < 60, period > 365 days, grace < 1 day or > 3650 days, start >= 2^40", async () => {
       const { qf, token, admin } = await loadFixture(qfFixture);
       const a = admin.account.address;
       const t = token.address;
       const bad: [bigint, bigint, bigint][] = [
         [0n, 59n, GRACE],
+        [0n, PERIOD, 0n],
+        [0n, PERIOD, DAY - 1n],
         [0n, 0n, GRACE],
         [0n, 365n * DAY + 1n, GRACE],
         [0n, PERIOD, 3650n * DAY + 1n],
@@ -2897,6 +2899,37 @@ describe("QuadraticFunding", () => {
       expect(await hookToken.read.lastHookSucceeded()).to.equal(true);
       expect(own).to.deep.equal([5n * ONE, -5n * ONE]);
       expect(await hookToken.read.balanceOf([qfHook.address])).to.equal(POOL);
+    });
+  });
+  describe("review follow-ups", () => {
+    it("registerGap / setBeneficiary: revert with InvalidBeneficiary for the escrow or its token", async () => {
+      const { qf, token, registrar } = await loadFixture(qfFixture);
+      for (const bad of [qf.address, token.address]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          qf.write.registerGap([bad, "x"], { account: registrar.account }),
+          qf,
+          "InvalidBeneficiary",
+          [getAddress(bad)],
+        );
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          qf.write.setBeneficiary([1n, bad], { account: registrar.account }),
+          qf,
+          "InvalidBeneficiary",
+          [getAddress(bad)],
+        );
+      }
+      expect(await qf.read.gapCount()).to.equal(BigInt(GAP_COUNT));
+    });
+
+    it("contribute: an amount near 2^256 reverts with AmountTooLarge, not an arithmetic panic", async () => {
+      const { qf, contributors } = await loadFixture(qfFixture);
+      await qf.write.contribute([1n, ONE], { account: contributors[0].account });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        qf.write.contribute([1n, maxUint256], { account: contributors[0].account }),
+        qf,
+        "AmountTooLarge",
+        [maxUint256],
+      );
     });
   });
 });

@@ -179,6 +179,8 @@ interface IQuadraticFunding {
     error GapIsClosed(uint256 gapId);
     /// @notice Zero address given where an address is required.
     error ZeroAddress();
+    /// @notice The escrow itself or its token cannot be a beneficiary.
+    error InvalidBeneficiary(address beneficiary);
     /// @notice The token delivered less than asked for (fee-on-transfer tokens are rejected).
     error TokenDeliveredLess(uint256 expected, uint256 received);
     /// @notice Contributions before the first round starts.
@@ -220,9 +222,11 @@ interface IQuadraticFunding {
     ) external returns (uint256 gapId);
 
     /// @notice Changes the beneficiary of a gap for the open round and later rounds.
-    /// @dev Ended rounds always pay the beneficiary recorded for them. Reverts with
-    /// `BeneficiaryLocked` while the latest round that funded the gap has ended and is unpaid, so
-    /// a redirect is never mistaken for one that reaches that round.
+    /// @dev Ended rounds always pay the beneficiary recorded for them, whatever happens later.
+    /// As a guard against that being misread, the call reverts with `BeneficiaryLocked` while the
+    /// latest round that funded the gap has ended and is unpaid (not claimed, swept, cancelled).
+    /// The guard looks only at that latest round: older unpaid rounds, or an ended round followed
+    /// by a new contribution, keep their recorded beneficiary without a revert.
     function setBeneficiary(uint256 gapId, address beneficiary) external;
 
     /// @notice Closes a gap to new contributions. Contributions already made keep counting.
@@ -305,7 +309,7 @@ interface IQuadraticFunding {
     /// @notice Length of a round in seconds.
     function PERIOD() external view returns (uint256);
 
-    /// @notice Seconds after finalize before unclaimed payouts can be swept.
+    /// @notice Seconds after finalize before unclaimed payouts can be swept (at least one day).
     function GRACE_PERIOD() external view returns (uint256);
 
     /// @notice The round open now. Reverts with `NotStarted` before START.

@@ -121,7 +121,8 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
     /// @param registrar Receives REGISTRAR_ROLE (zero: none yet).
     /// @param start First second of round 0 (zero: the deployment block's timestamp).
     /// @param period Round length in seconds (at least 60, at most 365 days).
-    /// @param gracePeriod Seconds after finalize before unclaimed funds can be swept.
+    /// @param gracePeriod Seconds after finalize before unclaimed funds can be swept (1 day to
+    /// 3650 days).
     /// @param initialRoundBudget The per-round budget.
     constructor(
         address token,
@@ -136,7 +137,10 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         if (token == address(0) || admin == address(0)) revert ZeroAddress();
         // TokenCalls relies on the token having code; it cannot lose it later.
         if (token.code.length == 0) revert BadConfig();
-        if (period < 60 || period > 365 days || gracePeriod > 3650 days) revert BadConfig();
+        // A grace period of at least a day: beneficiaries must have time to claim before anyone
+        // can sweep their payout to the pool.
+        if (period < 60 || period > 365 days) revert BadConfig();
+        if (gracePeriod < 1 days || gracePeriod > 3650 days) revert BadConfig();
         if (start > type(uint40).max) revert BadConfig();
         if (initialRoundBudget > type(uint120).max) revert AmountTooLarge(initialRoundBudget);
         TOKEN = token;
@@ -159,7 +163,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         address beneficiary,
         string calldata label
     ) external onlyRole(REGISTRAR_ROLE) returns (uint256 gapId) {
-        if (beneficiary == address(0)) revert ZeroAddress();
+        _checkBeneficiary(beneficiary);
         gapId = ++_gapCount;
         _gaps[gapId].beneficiary = beneficiary;
         emit GapRegistered(gapId, beneficiary, label);
@@ -167,7 +171,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
 
     /// @inheritdoc IQuadraticFunding
     function setBeneficiary(uint256 gapId, address beneficiary) external onlyRole(REGISTRAR_ROLE) {
-        if (beneficiary == address(0)) revert ZeroAddress();
+        _checkBeneficiary(beneficiary);
         GapEntry storage entry = _existingGap(gapId);
         address previous = entry.beneficiary;
         uint256 lastPlusOne = entry.lastFundedRoundPlusOne;
@@ -531,6 +535,7 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
     /// gap's ideal match. Tokens are pulled by the caller afterwards.
     function _credit(uint256 round, uint256 gapId, address contributor, uint256 amount) private {
         if (amount == 0) revert ZeroAmount();
+        if (amount > type(uint120).max) revert AmountTooLarge(amount);
         RoundState storage state = _rounds[round];
         RoundState memory roundState = state;
         if (roundState.status != RoundStatus.Open)
@@ -632,6 +637,14 @@ contract QuadraticFunding is IQuadraticFunding, AccessControl, ReentrancyGuardTr
         uint256 available = uint256(_pool.available) + amount;
         if (available > type(uint128).max) revert AmountTooLarge(amount);
         _pool.available = uint128(available);
+    }
+
+    /// @dev Payouts to the escrow itself would be stuck and payouts to the token could revert.
+    function _checkBeneficiary(address beneficiary) private view {
+        if (beneficiary == address(0)) revert ZeroAddress();
+        if (beneficiary == address(this) || beneficiary == TOKEN) {
+            revert InvalidBeneficiary(beneficiary);
+        }
     }
 
     function _existingGap(uint256 gapId) private view returns (GapEntry storage entry) {
