@@ -8,7 +8,7 @@
 import { writeFile } from "node:fs/promises";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { maxUint256, parseEther, type Hash } from "viem";
+import { keccak256, maxUint256, parseEther, stringToHex, type Hash } from "viem";
 
 interface BenchArgs {
   out: string;
@@ -117,6 +117,8 @@ export default async function bench(args: BenchArgs, hre: HardhatRuntimeEnvironm
     results[`qf.finalize.gaps=${gaps}`] = await gasOf(qf.write.finalize([0n]));
   }
 
+  await benchMarkets(viem, networkHelpers, results, gasOf);
+
   printTable(results);
   if (args.out !== "") {
     await writeFile(args.out, JSON.stringify(results, null, 2) + "\n");
@@ -129,5 +131,78 @@ function printTable(results: Record<string, number>) {
   console.log(`${"entry".padEnd(width)}  ${"gas".padStart(9)}`);
   for (const [key, gas] of Object.entries(results)) {
     console.log(`${key.padEnd(width)}  ${gas.toLocaleString("en-US").padStart(9)}`);
+  }
+}
+
+type Connection = Awaited<ReturnType<HardhatRuntimeEnvironment["network"]["create"]>>;
+
+/**
+ * The vault and the market maker. Every figure is for a holder who already has a balance of the
+ * ids involved and, for trades, an outcome that has traded before (the steady state); the first
+ * touch of a new balance costs about 17,000 gas more per id.
+ */
+async function benchMarkets(
+  viem: Connection["viem"],
+  networkHelpers: Connection["networkHelpers"],
+  results: Record<string, number>,
+  gasOf: (hash: Promise<Hash>) => Promise<number>,
+) {
+  const [admin, alice, bob, resolver] = await viem.getWalletClients();
+  const token = await viem.deployContract("TestToken", ["Collateral", "COL", 18]);
+  const vault = await viem.deployContract("ConditionalTokens", ["https://example.org/positions/"]);
+  const maker = await viem.deployContract("LMSRMarketMaker", [vault.address]);
+  await vault.write.grantRole([await vault.read.ISSUER_ROLE(), maker.address]);
+  for (const w of [admin, alice, bob]) {
+    await token.write.mint([w.account.address, parseEther("1000000")]);
+    await token.write.approve([vault.address, maxUint256], { account: w.account });
+    await vault.write.setApprovalForAll([maker.address, true], { account: w.account });
+  }
+  const deadline = BigInt(await networkHelpers.time.latest()) + 10n ** 9n;
+  for (const n of [2n, 128n]) {
+    const questionId = keccak256(stringToHex(`bench-${n}`));
+    await vault.write.prepareCondition([resolver.account.address, questionId, n]);
+    const conditionId = await vault.read.getConditionId([resolver.account.address, questionId, n]);
+    const split = () =>
+      vault.write.splitPosition([token.address, 0n, conditionId, parseEther("1")], {
+        account: alice.account,
+      });
+    await split();
+    results[`vault.split.n=${n}`] = await gasOf(split());
+    if (n === 2n) {
+      results["vault.merge.n=2"] = await gasOf(
+        vault.write.mergePositions([token.address, 0n, conditionId, parseEther("1")], {
+          account: alice.account,
+        }),
+      );
+    }
+
+    await maker.write.createMarket([
+      token.address,
+      0n,
+      conditionId,
+      parseEther("1000"),
+      [],
+      deadline,
+    ]);
+    const marketId = await maker.read.marketCount();
+    const buy = () =>
+      maker.write.buy([marketId, 1n, parseEther("2"), maxUint256, deadline], {
+        account: bob.account,
+      });
+    await buy();
+    await networkHelpers.time.increase(60);
+    results[`lmsr.buy.n=${n}`] = await gasOf(buy());
+    await networkHelpers.time.increase(60);
+    results[`lmsr.sell.n=${n}`] = await gasOf(
+      maker.write.sell([marketId, 1n, parseEther("1"), 0n, deadline], { account: bob.account }),
+    );
+    if (n === 2n) {
+      await vault.write.reportPayouts([questionId, [1n, 3n]], { account: resolver.account });
+      results["vault.redeem"] = await gasOf(
+        vault.write.redeemPositions([token.address, 0n, conditionId, [0n, 1n]], {
+          account: alice.account,
+        }),
+      );
+    }
   }
 }

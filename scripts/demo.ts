@@ -30,6 +30,7 @@ import {
   type TokenContract,
 } from "../src/qfChain.js";
 import { formatTokens, printTable, runTask } from "../tasks/common.js";
+import { marketsSection } from "./demoMarkets.js";
 
 interface Args {
   report: string;
@@ -215,6 +216,8 @@ export default async function demo(args: Args, hre: HardhatRuntimeEnvironment) {
       console.error("the off-chain checker disagrees with the chain");
     }
 
+    const markets = await marketsSection(conn, token, wallets);
+
     if (args.report !== "") {
       const matched = results.reduce((sum, r) => sum + r.matched, 0n);
       const report = {
@@ -239,6 +242,7 @@ export default async function demo(args: Args, hre: HardhatRuntimeEnvironment) {
           poolLeft: pool.toString(),
           agreesOffchain: disagreements === 0,
         },
+        markets,
       };
       await writeFile(args.report, JSON.stringify(report, null, 2) + "\n");
       console.log(`wrote ${args.report}`);

@@ -60,14 +60,16 @@ export function parseAddress(value: string, name: string): Address {
 }
 
 /**
- * The QuadraticFunding contract: the --address option if given, else the address Ignition
- * recorded for this chain (module LocalQuadraticFunding or QuadraticFunding).
+ * The address of a deployed contract: the --address option if given, else the address Ignition
+ * recorded for this chain under one of `keys` (e.g. "LocalQuadraticFunding#QuadraticFunding").
+ * Checks that code is there.
  */
-export async function findQf(
+export async function findDeployed(
   hre: HardhatRuntimeEnvironment,
   conn: Connection,
   addressOption: string,
-): Promise<QfContract> {
+  keys: readonly string[],
+): Promise<Address> {
   let address: Address;
   if (addressOption !== "") {
     address = parseAddress(addressOption, "address");
@@ -86,16 +88,27 @@ export async function findQf(
       );
     }
     const recorded = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
-    const found =
-      recorded["LocalQuadraticFunding#QuadraticFunding"] ??
-      recorded["QuadraticFunding#QuadraticFunding"];
-    if (!found) throw new UsageError(`${file} has no QuadraticFunding; pass --address`);
+    const found = keys.map((k) => recorded[k]).find((a) => a !== undefined);
+    if (!found) throw new UsageError(`${file} has none of ${keys.join(", ")}; pass --address`);
     address = getAddress(found);
   }
   const code = await (await conn.viem.getPublicClient()).getCode({ address });
   if (!code || code === "0x") {
     throw new UsageError(`no contract at ${address} on network ${conn.networkName}`);
   }
+  return address;
+}
+
+/** The QuadraticFunding contract (see `findDeployed`). */
+export async function findQf(
+  hre: HardhatRuntimeEnvironment,
+  conn: Connection,
+  addressOption: string,
+): Promise<QfContract> {
+  const address = await findDeployed(hre, conn, addressOption, [
+    "LocalQuadraticFunding#QuadraticFunding",
+    "QuadraticFunding#QuadraticFunding",
+  ]);
   return conn.viem.getContractAt("QuadraticFunding", address);
 }
 

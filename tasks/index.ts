@@ -8,6 +8,53 @@ const address = {
   defaultValue: "",
 };
 
+const makerOption = {
+  name: "maker" as const,
+  description: "LMSRMarketMaker address (default: this network's Ignition deployment)",
+  defaultValue: "",
+};
+function marketTasks() {
+  const trade = (name: "buy" | "sell", limit: string) =>
+    task(`market:${name}`, `${name === "buy" ? "Buy" : "Sell"} an exact amount of one outcome`)
+      .addOption({ name: "market", description: "Market id", defaultValue: "" })
+      .addOption({ name: "outcome", description: "Outcome index", defaultValue: "" })
+      .addOption({ name: "amount", description: "Outcome tokens", defaultValue: "" })
+      .addOption({ name: "limit", description: limit, defaultValue: "" })
+      .addOption(makerOption)
+      .setAction(() => import(`./market-${name}.js`))
+      .build();
+  const vault = (name: "split" | "merge" | "redeem", description: string) =>
+    task(`market:${name}`, description)
+      .addOption({ name: "collateral", description: "Collateral ERC-20", defaultValue: "" })
+      .addOption({
+        name: "parent",
+        description: "Parent position id (0: collateral)",
+        defaultValue: "",
+      })
+      .addOption({ name: "condition", description: "Condition id (0x + 64 hex)", defaultValue: "" })
+      .addOption({ name: "amount", description: "Amount in tokens", defaultValue: "" })
+      .addOption({
+        name: "slots",
+        description: "Slots to redeem, e.g. 0,2 (default all)",
+        defaultValue: "",
+      })
+      .addOption({ name: "vault", description: "ConditionalTokens address", defaultValue: "" })
+      .setAction(() => import(`./market-${name}.js`))
+      .build();
+  return [
+    task("market:prices", "Spot and time-weighted prices of a market's outcomes")
+      .addOption({ name: "market", description: "Market id", defaultValue: "" })
+      .addOption(makerOption)
+      .setAction(() => import("./market-prices.js"))
+      .build(),
+    trade("buy", "Maximum cost in tokens (slippage bound)"),
+    trade("sell", "Minimum return in tokens (slippage bound)"),
+    vault("split", "Split a position (or collateral) into a full set of outcome tokens"),
+    vault("merge", "Merge a full set of outcome tokens back into its parent"),
+    vault("redeem", "Redeem resolved outcome tokens into their parent"),
+  ];
+}
+
 export default [
   task("qf:contribute", "Contribute tokens to a gap in the open round")
     .addOption({ name: "gap", description: "Gap id", defaultValue: "" })
@@ -69,6 +116,8 @@ export default [
     .addOption(address)
     .setAction(() => import("./qfSeed.js"))
     .build(),
+
+  ...marketTasks(),
 
   task("demo", "Run the end-to-end demonstration on the in-process chain")
     .addOption({ name: "report", description: "Also write a JSON report here", defaultValue: "" })

@@ -190,6 +190,9 @@ describe("ConditionalTokens", () => {
         "payoutDenominator(bytes32)",
         "isResolved(bytes32)",
         "uri(uint256)",
+        "issue(address,address,address,uint256,bytes32,uint256,uint256,uint256)",
+        "retire(address,address,uint256,bytes32,uint256,uint256,uint256,address)",
+        "backingOf(address,address,uint256,bytes32)",
       ];
       const interfaceId = toHex(
         own

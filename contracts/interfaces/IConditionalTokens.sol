@@ -136,6 +136,73 @@ interface IConditionalTokens is IERC1155 {
     /// @notice The collateral delivered a different amount than asked for (fee-on-transfer
     /// tokens are rejected).
     error CollateralDeliveredLess(uint256 expected, uint256 received);
+    /// @notice An issuer tried to pay out more than the backing it has deposited.
+    error BackingExceeded(uint256 payout, uint256 backing);
+
+    /// @notice An issuer (market maker) minted `amount` of `slot` to `to` and deposited
+    /// `deposit` parent units as backing.
+    event Issued(
+        address indexed issuer,
+        address indexed to,
+        bytes32 indexed conditionId,
+        uint256 slot,
+        uint256 amount,
+        uint256 deposit
+    );
+
+    /// @notice An issuer burned `amount` of `slot` from `from` and paid `payout` parent units out
+    /// of its backing.
+    event Retired(
+        address indexed issuer,
+        address indexed from,
+        bytes32 indexed conditionId,
+        uint256 slot,
+        uint256 amount,
+        uint256 payout
+    );
+
+    /// @notice Issuers (ISSUER_ROLE, granted by the vault's admin) mint single outcome tokens of
+    /// an unresolved condition without the rest of the set, against parent units they deposit
+    /// as backing: this is how a market maker sells one outcome at constant gas. Takes `deposit`
+    /// parent units from `payer` (the issuer itself, or a holder who approved it as an ERC-1155
+    /// operator of this vault): collateral is pulled (the payer approves this vault), a parent
+    /// position is burned. Then mints `amount` of `slot` to `to`. Either may be zero.
+    /// @dev Warning: the vault trusts an issuer to keep, for every payout vector, its backing at
+    /// least the payout its issued tokens can claim (an LMSR market maker does, by its bounded
+    /// loss). Holders redeem issued tokens like any others, out of the vault's collateral.
+    function issue(
+        address payer,
+        address to,
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId,
+        uint256 slot,
+        uint256 amount,
+        uint256 deposit
+    ) external;
+
+    /// @notice Burns `amount` of `slot` from `from` (the issuer itself, or a holder who approved
+    /// it as an ERC-1155 operator) and pays `payout` parent units to `to` out of the issuer's
+    /// backing (`BackingExceeded` beyond it). With `amount` zero it withdraws backing, which is
+    /// how a market maker takes back what is left after resolution.
+    function retire(
+        address from,
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId,
+        uint256 slot,
+        uint256 amount,
+        uint256 payout,
+        address to
+    ) external;
+
+    /// @notice An issuer's remaining backing for (collateral, parent, condition).
+    function backingOf(
+        address issuer,
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId
+    ) external view returns (uint256);
 
     // ------------------------------------------------------------------------------------------
     // Conditions

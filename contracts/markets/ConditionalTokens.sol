@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -18,7 +19,7 @@ import {TokenCalls} from "../libraries/TokenCalls.sol";
 /// vault keeps no supply counters. A split or merge reads one condition slot and touches n
 /// balances; a redemption reads one condition slot plus, per listed slot, a balance and a
 /// numerator.
-contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTokens {
+contract ConditionalTokens is ERC1155, AccessControl, ReentrancyGuardTransient, IConditionalTokens {
     // ------------------------------------------------------------------------------------------
     // Types
     // ------------------------------------------------------------------------------------------
@@ -34,6 +35,9 @@ contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTok
     // Constants
     // ------------------------------------------------------------------------------------------
 
+    /// @notice Market makers allowed to issue single outcome tokens against their own backing.
+    bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
+
     uint256 private constant _MIN_SLOTS = 2;
     uint256 private constant _MAX_SLOTS = 256;
     bytes16 private constant _HEX_DIGITS = "0123456789abcdef";
@@ -44,13 +48,19 @@ contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTok
 
     mapping(bytes32 conditionId => Condition) private _conditions;
     mapping(bytes32 conditionId => mapping(uint256 slot => uint256)) private _numerators;
+    /// @dev Parent units each issuer has deposited for (collateral, parent, condition), net of
+    /// what it has paid out: keyed by keccak256(issuer, collateral, parent, condition).
+    mapping(bytes32 key => uint256 amount) private _backing;
 
     // ------------------------------------------------------------------------------------------
     // Constructor
     // ------------------------------------------------------------------------------------------
 
     /// @param baseUri Prefix of every position's metadata URI (see `uri`).
-    constructor(string memory baseUri) ERC1155(baseUri) {}
+    /// @dev The deployer administers the issuer role (DEFAULT_ADMIN_ROLE).
+    constructor(string memory baseUri) ERC1155(baseUri) {
+        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+    }
 
     // ------------------------------------------------------------------------------------------
     // Conditions
@@ -117,7 +127,7 @@ contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTok
         // The parent is taken first, so the full set exists only once it is paid for; the mint
         // comes last because it calls the receiver's hook.
         if (parentPositionId == 0) {
-            _pullCollateral(collateral, amount);
+            _pullCollateral(collateral, msg.sender, amount);
         } else {
             _burn(msg.sender, parentPositionId, amount);
         }
@@ -145,7 +155,7 @@ contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTok
             _filled(n, amount)
         );
         emit PositionsMerged(msg.sender, collateral, parentPositionId, conditionId, amount);
-        _payParent(collateral, parentPositionId, amount);
+        _payParent(collateral, parentPositionId, msg.sender, amount);
     }
 
     /// @inheritdoc IConditionalTokens
@@ -200,12 +210,91 @@ contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTok
 
         if (k != 0) _burnBatch(msg.sender, ids, balances);
         emit PayoutRedeemed(msg.sender, collateral, parentPositionId, conditionId, slots, payout);
-        if (payout != 0) _payParent(collateral, parentPositionId, payout);
+        if (payout != 0) _payParent(collateral, parentPositionId, msg.sender, payout);
     }
 
     // ------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------
+
+    // ------------------------------------------------------------------------------------------
+    // Issuers (market makers)
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IConditionalTokens
+    function issue(
+        address payer,
+        address to,
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId,
+        uint256 slot,
+        uint256 amount,
+        uint256 deposit
+    ) external onlyRole(ISSUER_ROLE) nonReentrant {
+        _openSlot(conditionId, slot);
+        if (deposit != 0) {
+            _requireConsent(payer);
+            _backing[_backingKey(msg.sender, collateral, parentPositionId, conditionId)] += deposit;
+            if (parentPositionId == 0) {
+                _pullCollateral(collateral, payer, deposit);
+            } else {
+                _burn(payer, parentPositionId, deposit);
+            }
+        }
+        emit Issued(msg.sender, to, conditionId, slot, amount, deposit);
+        if (amount != 0) {
+            _mint(
+                to,
+                PositionIds.positionId(collateral, parentPositionId, conditionId, slot),
+                amount,
+                ""
+            );
+        }
+    }
+
+    /// @inheritdoc IConditionalTokens
+    function retire(
+        address from,
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId,
+        uint256 slot,
+        uint256 amount,
+        uint256 payout,
+        address to
+    ) external onlyRole(ISSUER_ROLE) nonReentrant {
+        if (amount != 0) {
+            _requireConsent(from);
+            _openSlot(conditionId, slot);
+            _burn(
+                from,
+                PositionIds.positionId(collateral, parentPositionId, conditionId, slot),
+                amount
+            );
+        }
+        if (payout != 0) {
+            bytes32 key = _backingKey(msg.sender, collateral, parentPositionId, conditionId);
+            uint256 backing = _backing[key];
+            if (payout > backing) revert BackingExceeded(payout, backing);
+            // payout <= backing, checked just above.
+            unchecked {
+                _backing[key] = backing - payout;
+            }
+        }
+        emit Retired(msg.sender, from, conditionId, slot, amount, payout);
+        if (payout != 0) _payParent(collateral, parentPositionId, to, payout);
+    }
+
+    /// @inheritdoc IConditionalTokens
+    function backingOf(
+        address issuer,
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId
+    ) external view returns (uint256) {
+        return _backing[_backingKey(issuer, collateral, parentPositionId, conditionId)];
+    }
 
     /// @inheritdoc IConditionalTokens
     function getConditionId(
@@ -256,7 +345,7 @@ contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTok
     /// @notice ERC-165: ERC-1155, its metadata extension, and `IConditionalTokens`.
     function supportsInterface(
         bytes4 interfaceId
-    ) public view override(ERC1155, IERC165) returns (bool) {
+    ) public view override(ERC1155, AccessControl, IERC165) returns (bool) {
         return
             interfaceId == type(IConditionalTokens).interfaceId ||
             super.supportsInterface(interfaceId);
@@ -271,22 +360,53 @@ contract ConditionalTokens is ERC1155, ReentrancyGuardTransient, IConditionalTok
         if (n == 0) revert ConditionNotPrepared(conditionId);
     }
 
-    /// @dev Pulls exactly `amount` of `collateral` from msg.sender; rejects tokens that deliver
-    /// a different amount. `selfBalance` also rejects an address without code.
-    function _pullCollateral(address collateral, uint256 amount) private {
+    /// @dev Pulls exactly `amount` of `collateral` from `from`; rejects tokens that deliver a
+    /// different amount. `selfBalance` also rejects an address without code.
+    function _pullCollateral(address collateral, address from, uint256 amount) private {
         uint256 balanceBefore = TokenCalls.selfBalance(collateral);
-        TokenCalls.transferFrom(collateral, msg.sender, address(this), amount);
+        TokenCalls.transferFrom(collateral, from, address(this), amount);
         uint256 balanceAfter = TokenCalls.selfBalance(collateral);
         uint256 received = balanceAfter > balanceBefore ? balanceAfter - balanceBefore : 0;
         if (received != amount) revert CollateralDeliveredLess(amount, received);
     }
 
-    /// @dev Gives msg.sender `amount` of the parent: collateral, or a freshly minted position.
-    function _payParent(address collateral, uint256 parentPositionId, uint256 amount) private {
+    /// @dev Gives `to` `amount` of the parent: collateral, or a freshly minted position.
+    function _payParent(
+        address collateral,
+        uint256 parentPositionId,
+        address to,
+        uint256 amount
+    ) private {
         if (parentPositionId == 0) {
-            TokenCalls.transfer(collateral, msg.sender, amount);
+            TokenCalls.transfer(collateral, to, amount);
         } else {
-            _mint(msg.sender, parentPositionId, amount, "");
+            _mint(to, parentPositionId, amount, "");
+        }
+    }
+
+    /// @dev An issuer moves a holder's tokens only with the holder's ERC-1155 operator approval.
+    function _requireConsent(address holder) private view {
+        if (holder != msg.sender && !isApprovedForAll(holder, msg.sender)) {
+            revert ERC1155MissingApprovalForAll(msg.sender, holder);
+        }
+    }
+
+    function _backingKey(
+        address issuer,
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(issuer, collateral, parentPositionId, conditionId));
+    }
+
+    /// @dev The slot count of a prepared, unresolved condition and a check that `slot` is in it.
+    function _openSlot(bytes32 conditionId, uint256 slot) private view {
+        Condition memory condition = _conditions[conditionId];
+        if (condition.outcomeSlotCount == 0) revert ConditionNotPrepared(conditionId);
+        if (condition.payoutDenominator != 0) revert ConditionAlreadyResolved(conditionId);
+        if (slot >= condition.outcomeSlotCount) {
+            revert InvalidSlot(slot, condition.outcomeSlotCount);
         }
     }
 

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IConditionalTokens} from "../interfaces/IConditionalTokens.sol";
+import {ILMSRMarketMaker} from "../interfaces/ILMSRMarketMaker.sol";
+import {LMSRMath} from "../libraries/LMSRMath.sol";
+
+/// @title LMSRMarketMaker
+/// @notice See `ILMSRMarketMaker`. One contract holds every market; markets are numbered from 1.
+/// @dev Per market: three static slots, two hot slots (running sum S; anchor, ln W, last accrual
+/// time) and, per outcome that has traded, one slot (q_j with ln W at its last trade) and one
+/// accumulator of price-seconds. A trade reads and writes the hot slots and the traded outcome's
+/// two slots only, whatever the number of outcomes.
+contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    // ------------------------------------------------------------------------------------------
+    // Types
+    // ------------------------------------------------------------------------------------------
+
+    struct MarketStatic {
+        address collateral;
+        uint16 outcomes;
+        uint40 openedAt;
+        uint40 closeTime;
+        uint256 parentPositionId;
+        bytes32 conditionId;
+        address creator;
+        uint96 minPriceWad; // smallest starting price (sets the loss bound)
+        uint128 liquidity; // b
+        uint128 subsidy;
+    }
+
+    /// @dev Two slots. S stays below 256 * e^60 * 1e18 < 2^160 (exponents are kept <= 60).
+    struct MarketHot {
+        uint160 sumExp; // S
+        uint40 lastAccrual;
+        int128 anchor; // m, in parent units
+        int128 lnW; // ln of the integral of dt / S_abs, stored as OutcomeState.lnWLast is
+    }
+
+    /// @dev One slot per outcome: its net quantity sold q_j (|q_j| < 2^95 wei), ln W when q_j
+    /// last changed (stored so that 0 means "at opening", W = 0; an actual ln W of exactly 0 is
+    /// stored as 1e-18), and its price-seconds (1e18 units) accumulated until then, which stay
+    /// below 2^88 (a price of at most 1 for under 9.8 years).
+    struct OutcomeState {
+        int96 q;
+        int72 lnWLast;
+        uint88 priceSeconds;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // State
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice The conditional token vault the markets trade in.
+    IConditionalTokens public immutable VAULT;
+
+    uint256 private _marketCount;
+    mapping(uint256 marketId => MarketStatic) private _static;
+    mapping(uint256 marketId => MarketHot) private _hot;
+    mapping(uint256 marketId => mapping(uint256 outcome => OutcomeState)) private _outcomes;
+
+    /// @param vault The conditional token vault; this contract needs its ISSUER_ROLE.
+    constructor(IConditionalTokens vault) {
+        VAULT = vault;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Creation
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILMSRMarketMaker
+    function createMarket(
+        address collateral,
+        uint256 parentPositionId,
+        bytes32 conditionId,
+        uint256 subsidy,
+        uint256[] calldata startPricesWad,
+        uint256 closeTime
+    ) external nonReentrant returns (uint256 marketId) {
+        uint256 n = VAULT.outcomeSlotCount(conditionId);
+        if (n == 0) revert IConditionalTokens.ConditionNotPrepared(conditionId);
+        if (closeTime <= block.timestamp || closeTime > type(uint40).max) {
+            revert MarketClosed(0, closeTime);
+        }
+        uint256 minPrice;
+        int256[] memory q;
+        uint256 sumExp;
+        uint256 b;
+        if (startPricesWad.length == 0) {
+            minPrice = LMSRMath.WAD / n;
+            b = LMSRMath.liquidityFor(subsidy, minPrice);
+            if (b == 0) revert LMSRMath.BadLiquidity(0);
+            (, sumExp) = LMSRMath.uniformState(n);
+        } else {
+            if (startPricesWad.length != n) revert LMSRMath.BadOutcomeCount(startPricesWad.length);
+            minPrice = type(uint256).max;
+            for (uint256 j; j < n; ++j) {
+                if (startPricesWad[j] < minPrice) minPrice = startPricesWad[j];
+            }
+            b = LMSRMath.liquidityFor(subsidy, minPrice);
+            if (b == 0) revert LMSRMath.BadLiquidity(0);
+            (q, sumExp) = LMSRMath.initialState(startPricesWad, b);
+        }
+
+        marketId = ++_marketCount;
+        _static[marketId] = MarketStatic({
+            collateral: collateral,
+            outcomes: uint16(n),
+            openedAt: uint40(block.timestamp),
+            closeTime: uint40(closeTime),
+            parentPositionId: parentPositionId,
+            conditionId: conditionId,
+            creator: msg.sender,
+            minPriceWad: uint96(minPrice),
+            liquidity: b.toUint128(),
+            subsidy: subsidy.toUint128()
+        });
+        _hot[marketId] = MarketHot({
+            sumExp: sumExp.toUint160(),
+            lastAccrual: uint40(block.timestamp),
+            anchor: 0,
+            lnW: 0
+        });
+        for (uint256 j; j < q.length; ++j) {
+            _outcomes[marketId][j].q = q[j].toInt96();
+        }
+        emit MarketCreated(
+            marketId,
+            conditionId,
+            msg.sender,
+            collateral,
+            parentPositionId,
+            n,
+            b,
+            subsidy,
+            closeTime
+        );
+        VAULT.issue(
+            msg.sender,
+            address(this),
+            collateral,
+            parentPositionId,
+            conditionId,
+            0,
+            0,
+            subsidy
+        );
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Trades
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILMSRMarketMaker
+    function buy(
+        uint256 marketId,
+        uint256 outcome,
+        uint256 amount,
+        uint256 maxCost,
+        uint256 deadline
+    ) external nonReentrant returns (uint256 cost) {
+        MarketStatic memory market = _open(marketId, outcome, deadline);
+        cost = _trade(marketId, market, outcome, amount.toInt256());
+        if (cost > maxCost) revert CostAboveLimit(cost, maxCost);
+        emit Traded(marketId, msg.sender, outcome, int256(amount), cost);
+        VAULT.issue(
+            msg.sender,
+            msg.sender,
+            market.collateral,
+            market.parentPositionId,
+            market.conditionId,
+            outcome,
+            amount,
+            cost
+        );
+    }
+
+    /// @inheritdoc ILMSRMarketMaker
+    function sell(
+        uint256 marketId,
+        uint256 outcome,
+        uint256 amount,
+        uint256 minReturn,
+        uint256 deadline
+    ) external nonReentrant returns (uint256 payout) {
+        MarketStatic memory market = _open(marketId, outcome, deadline);
+        payout = _trade(marketId, market, outcome, -amount.toInt256());
+        if (payout < minReturn) revert ReturnBelowLimit(payout, minReturn);
+        emit Traded(marketId, msg.sender, outcome, -int256(amount), payout);
+        VAULT.retire(
+            msg.sender,
+            market.collateral,
+            market.parentPositionId,
+            market.conditionId,
+            outcome,
+            amount,
+            payout,
+            msg.sender
+        );
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Views
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc ILMSRMarketMaker
+    function quote(
+        uint256 marketId,
+        uint256 outcome,
+        int256 amount
+    ) external view returns (uint256 parentAmount) {
+        MarketStatic memory market = _existing(marketId);
+        if (outcome >= market.outcomes) revert UnknownOutcome(marketId, outcome);
+        MarketHot memory hot = _hot[marketId];
+        (parentAmount, , , ) = _price(
+            hot.sumExp,
+            hot.anchor,
+            _outcomes[marketId][outcome].q,
+            amount,
+            market.liquidity
+        );
+    }
+
+    /// @inheritdoc ILMSRMarketMaker
+    function prices(uint256 marketId) external view returns (uint256[] memory pricesWad) {
+        MarketStatic memory market = _existing(marketId);
+        MarketHot memory hot = _hot[marketId];
+        pricesWad = new uint256[](market.outcomes);
+        for (uint256 j; j < market.outcomes; ++j) {
+            uint256 e = LMSRMath.expTerm(_outcomes[marketId][j].q, hot.anchor, market.liquidity);
+            pricesWad[j] = LMSRMath.priceOf(e, hot.sumExp);
+        }
+    }
+
+    /// @inheritdoc ILMSRMarketMaker
+    function averagePrices(uint256 marketId) external view returns (uint256[] memory pricesWad) {
+        MarketStatic memory market = _existing(marketId);
+        MarketHot memory hot = _hot[marketId];
+        uint256 end = block.timestamp < market.closeTime ? block.timestamp : market.closeTime;
+        uint256 window = end - market.openedAt;
+        pricesWad = new uint256[](market.outcomes);
+        if (window == 0) return pricesWad;
+        int256 lnW = _lnW(hot.lnW);
+        if (end > hot.lastAccrual) {
+            lnW = LMSRMath.accrue(
+                lnW,
+                end - hot.lastAccrual,
+                hot.sumExp,
+                hot.anchor,
+                market.liquidity
+            );
+        }
+        for (uint256 j; j < market.outcomes; ++j) {
+            OutcomeState memory o = _outcomes[marketId][j];
+            uint256 total = o.priceSeconds +
+                LMSRMath.priceSeconds(o.q, market.liquidity, lnW, _lnW(o.lnWLast));
+            pricesWad[j] = total / window;
+        }
+    }
+
+    /// @inheritdoc ILMSRMarketMaker
+    function liabilities(
+        uint256 marketId
+    ) external view returns (uint256 worstCaseLoss, uint256 subsidy, int256 collected) {
+        MarketStatic memory market = _existing(marketId);
+        uint256 backing = VAULT.backingOf(
+            address(this),
+            market.collateral,
+            market.parentPositionId,
+            market.conditionId
+        );
+        return (
+            LMSRMath.worstCaseLoss(market.liquidity, market.minPriceWad),
+            market.subsidy,
+            backing.toInt256() - uint256(market.subsidy).toInt256()
+        );
+    }
+
+    /// @notice Market parameters: outcomes, liquidity b, close time, collateral, parent, condition.
+    function marketInfo(
+        uint256 marketId
+    )
+        external
+        view
+        returns (
+            uint256 outcomes,
+            uint256 liquidity,
+            uint256 closeTime,
+            address collateral,
+            uint256 parentPositionId,
+            bytes32 conditionId
+        )
+    {
+        MarketStatic memory m = _existing(marketId);
+        return (
+            m.outcomes,
+            m.liquidity,
+            m.closeTime,
+            m.collateral,
+            m.parentPositionId,
+            m.conditionId
+        );
+    }
+
+    /// @notice Number of markets created (ids are 1..marketCount).
+    function marketCount() external view returns (uint256) {
+        return _marketCount;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Internal
+    // ------------------------------------------------------------------------------------------
+
+    function _existing(uint256 marketId) private view returns (MarketStatic memory market) {
+        market = _static[marketId];
+        if (market.outcomes == 0) revert UnknownMarket(marketId);
+    }
+
+    function _open(
+        uint256 marketId,
+        uint256 outcome,
+        uint256 deadline
+    ) private view returns (MarketStatic memory market) {
+        if (block.timestamp > deadline) revert DeadlinePassed(deadline, block.timestamp);
+        market = _existing(marketId);
+        if (block.timestamp >= market.closeTime) revert MarketClosed(marketId, market.closeTime);
+        if (outcome >= market.outcomes) revert UnknownOutcome(marketId, outcome);
+    }
+
+    /// @dev Applies a trade of `delta` (bought if positive, sold if negative) to the market's
+    /// state and returns its cost or payout. Accrues the time-weighted integral with the state
+    /// before the trade and settles the outcome's price-seconds. O(1).
+    function _trade(
+        uint256 marketId,
+        MarketStatic memory market,
+        uint256 outcome,
+        int256 delta
+    ) private returns (uint256 parentAmount) {
+        if (delta == 0) revert IConditionalTokens.ZeroAmount();
+        MarketHot storage hot = _hot[marketId];
+        uint256 b = market.liquidity;
+        int256 lnW = LMSRMath.accrue(
+            _lnW(hot.lnW),
+            block.timestamp - hot.lastAccrual,
+            hot.sumExp,
+            hot.anchor,
+            b
+        );
+        OutcomeState memory o = _outcomes[marketId][outcome];
+        uint256 priceSeconds = o.priceSeconds + LMSRMath.priceSeconds(o.q, b, lnW, _lnW(o.lnWLast));
+
+        (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ) = _price(
+            hot.sumExp,
+            hot.anchor,
+            o.q,
+            delta,
+            b
+        );
+        parentAmount = amount;
+        _hot[marketId] = MarketHot({
+            sumExp: newSum.toUint160(),
+            lastAccrual: uint40(block.timestamp),
+            anchor: newAnchor.toInt128(),
+            lnW: _lnW72(lnW)
+        });
+        _outcomes[marketId][outcome] = OutcomeState({
+            q: newQ.toInt96(),
+            lnWLast: _lnW72(lnW),
+            priceSeconds: priceSeconds.toUint88()
+        });
+    }
+
+    /// @dev Prices a trade of `delta` on an outcome at quantity `q`: moves the anchor first if
+    /// the new exponent would pass the re-anchoring threshold (and after a sale that leaves the
+    /// sum very small), then returns the cost (buy) or payout (sell) and the new state.
+    function _price(
+        uint256 sumExp,
+        int256 anchor,
+        int256 q,
+        int256 delta,
+        uint256 b
+    ) private pure returns (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ) {
+        newQ = q + delta;
+        newAnchor = anchor;
+        int256 shift = LMSRMath.anchorShift(newQ, anchor, b);
+        if (shift != 0) {
+            sumExp = LMSRMath.reanchor(sumExp, shift, b);
+            newAnchor = anchor + shift;
+        }
+        uint256 eOld = LMSRMath.expTerm(q, newAnchor, b);
+        uint256 eNew = LMSRMath.expTerm(newQ, newAnchor, b);
+        if (delta > 0) {
+            (amount, newSum) = LMSRMath.buyCost(sumExp, eOld, eNew, b);
+        } else {
+            (amount, newSum) = LMSRMath.sellReturn(sumExp, eOld, eNew, b);
+            int256 down = LMSRMath.lowSumShift(newSum, b);
+            if (down != 0) {
+                newSum = LMSRMath.reanchor(newSum, down, b);
+                newAnchor += down;
+            }
+        }
+    }
+
+    function _lnW(int256 stored) private pure returns (int256) {
+        return stored == 0 ? LMSRMath.LN_ZERO : int256(stored);
+    }
+
+    /// @dev ln W in storage form (see OutcomeState): |ln W| stays far below 2^71 / 1e18.
+    function _lnW72(int256 lnW) private pure returns (int72) {
+        if (lnW == LMSRMath.LN_ZERO) return 0;
+        return lnW == 0 ? int72(1) : lnW.toInt72();
+    }
+}

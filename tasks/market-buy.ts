@@ -1,0 +1,1 @@
+export { buy as default } from "./market.js";

@@ -1,0 +1,1 @@
+export { prices as default } from "./market.js";

@@ -1,0 +1,1 @@
+export { redeem as default } from "./market.js";

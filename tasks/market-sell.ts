@@ -1,0 +1,1 @@
+export { sell as default } from "./market.js";
