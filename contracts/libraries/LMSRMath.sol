@@ -32,13 +32,14 @@ import {ud, ln as udLn} from "@prb/math/src/UD60x18.sol";
 ///
 /// Rounding, always in the market maker's favour: a buy costs b ln(S'/S) rounded up plus
 /// `marginOf(b)`; a sale pays b ln(S/S') rounded down minus the same margin; `reanchor` rounds
-/// S down (it lowers the potential m + b ln S, so later costs are never under-charged overall);
-/// `worstCaseLoss` rounds up and `liquidityFor` down.
+/// S up (see there why); `worstCaseLoss` rounds up and `liquidityFor` down.
 ///
-/// The margin: PRBMath's logarithm is exact to a few 1e-18 (absolute) and the ratio S'/S is
-/// rounded to 1e-18 before it is taken, so b ln(S'/S) is known to about b * 3e-17. The margin
-/// b / 1e15 + 1 wei is more than 30 times that bound, so neither a single trade nor any split of
-/// a trade into pieces can gain from the approximation (each piece pays its own margin).
+/// The margin: PRBMath's logarithm is exact to about 1e-17 (absolute; 1.1e-17 seen at
+/// ln(1 + 1/e)) and the ratio S'/S is rounded to 1e-18 before it is taken, so b ln(S'/S) is
+/// known to about b * 3e-17. The margin b / 1e15 + 1 wei is more than 30 times that bound, so
+/// neither a single trade nor any split of a trade into pieces can gain from the approximation
+/// (each piece pays its own margin). With a margin of b / 1e18 + 1 the split and solvency fuzz
+/// tests do fail: the margin is load-bearing.
 ///
 /// Time-weighted prices: W(t) = integral of dt / S_abs with S_abs = sum_k exp(q_k / b) =
 /// S exp(m / b), kept as lnW = ln W (`accrue`, from the sentinel LN_ZERO meaning W = 0). While
@@ -193,38 +194,46 @@ library LMSRMath {
     }
 
     /// @notice The running sum after the anchor moves by `shift` (up when positive):
-    /// S * exp(-shift / b), rounded down. Shifts up are applied by dividing by exp(shift / b)
-    /// (its exponent rounded up, the divisor raised by 1e-16 of itself to cover PRBMath's error),
-    /// in steps of at most 100 b, so that even large shifts keep full relative precision; shifts
-    /// down multiply by exp(|shift| / b) (rounded down the same way), at most exp(100). O(1) for
-    /// the shifts `anchorShift` produces.
-    /// @dev After a shift up, S is a little (< 2e-16 relative) below the fresh sum of the terms,
-    /// so spot prices e_j / S may add up to slightly more than 1e18 until S is rebuilt.
+    /// S * exp(-shift / b), rounded UP. Shifts up divide by exp(shift / b) (exponent rounded
+    /// down, the divisor lowered by 1e-16 of itself to cover PRBMath's exp error), in steps of
+    /// at most 100 b so that large shifts keep full relative precision; shifts down multiply by
+    /// exp(|shift| / b) (exponent rounded up, the factor raised by 1e-16), at most exp(100).
+    /// O(1) for the shifts `anchorShift` and `lowSumShift` produce.
+    /// @dev Why up: the new S is then at least the sum of the rescaled terms (by < 2e-16 of
+    /// itself). Were it below, selling back a term that dominates S would subtract that term
+    /// from a sum that is short by up to 1e-16 S, leaving a remainder with a large relative
+    /// shortfall, and the sale would pay b times that shortfall: more than the margins when the
+    /// term is ~20 times the rest. Rounding up turns this into a (tiny) cost for the trader;
+    /// the matching rise of the potential m + b ln S, < b * 2e-16, is covered by the margin of
+    /// the trade that caused the move. It also keeps spot prices adding up to at most 1e18.
     function reanchor(uint256 S, int256 shift, uint256 b) internal pure returns (uint256) {
         _checkLiquidity(b);
         if (shift == 0 || S == 0) return S;
         if (shift < 0) {
             int256 up = _divByB(-shift, b);
             if (up > MAX_EXPONENT) revert ExponentTooLarge(up);
-            uint256 factor = uint256(sdExp(sd(up)).unwrap());
-            // factor >= 1e18 since up >= 0, so factor / 1e16 + 1 < factor.
+            // The quotient rounds toward zero; + 1 wei makes it an upper bound of |shift| / b.
+            uint256 factor = uint256(sdExp(sd(up + 1)).unwrap());
+            // factor <= exp(100) * 1e18 < 2^205, so adding a 1e-16 part of it cannot overflow.
             unchecked {
-                factor -= factor / EXP_SLACK_DIVISOR + 1;
+                factor += factor / EXP_SLACK_DIVISOR + 1;
             }
-            return Math.mulDiv(S, factor, WAD);
+            return Math.mulDiv(S, factor, WAD, Math.Rounding.Ceil);
         }
-        // The quotient rounds toward zero; + 1 wei makes it an upper bound of shift / b.
-        int256 down = _divByB(shift, b) + 1;
-        while (down > 0 && S != 0) {
+        // shift > 0: the quotient rounds toward zero, i.e. down.
+        int256 down = _divByB(shift, b);
+        while (down > 0) {
             int256 step = down > MAX_EXPONENT ? MAX_EXPONENT : down;
             uint256 divisor = uint256(sdExp(sd(step)).unwrap());
-            // divisor <= exp(100) * 1e18 < 2^205, so adding a 1e-16 part of it cannot overflow;
-            // and 0 < step <= down, so down - step >= 0.
+            // step > 0, so divisor >= 1e18 and divisor / 1e16 + 1 < divisor; and
+            // 0 < step <= down, so down - step >= 0.
             unchecked {
-                divisor += divisor / EXP_SLACK_DIVISOR + 1;
+                divisor -= divisor / EXP_SLACK_DIVISOR + 1;
                 down -= step;
             }
-            S = Math.mulDiv(S, WAD, divisor);
+            S = Math.mulDiv(S, WAD, divisor, Math.Rounding.Ceil);
+            // S cannot go below 1 wei (rounded up); once there, further steps change nothing.
+            if (S == 1) break;
         }
         return S;
     }
