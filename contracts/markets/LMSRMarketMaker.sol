@@ -376,9 +376,10 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         });
     }
 
-    /// @dev Prices a trade of `delta` on an outcome at quantity `q`: moves the anchor first if
-    /// the new exponent would pass the re-anchoring threshold (and after a sale that leaves the
-    /// sum very small), then returns the cost (buy) or payout (sell) and the new state.
+    /// @dev Prices a trade of `delta` on an outcome at quantity `q` in the current frame, then
+    /// moves the anchor if the trade left the outcome's exponent above the re-anchoring
+    /// threshold (after a buy) or the running sum very small (after a sale), rescaling the new
+    /// sum by the common factor. Returns the cost (buy) or payout (sell) and the new state.
     function _price(
         uint256 sumExp,
         int256 anchor,
@@ -387,23 +388,20 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         uint256 b
     ) private pure returns (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ) {
         newQ = q + delta;
-        newAnchor = anchor;
-        int256 shift = LMSRMath.anchorShift(newQ, anchor, b);
-        if (shift != 0) {
-            sumExp = LMSRMath.reanchor(sumExp, shift, b);
-            newAnchor = anchor + shift;
-        }
-        uint256 eOld = LMSRMath.expTerm(q, newAnchor, b);
-        uint256 eNew = LMSRMath.expTerm(newQ, newAnchor, b);
+        uint256 eOld = LMSRMath.expTerm(q, anchor, b);
+        uint256 eNew = LMSRMath.expTerm(newQ, anchor, b);
+        int256 shift;
         if (delta > 0) {
             (amount, newSum) = LMSRMath.buyCost(sumExp, eOld, eNew, b);
+            shift = LMSRMath.anchorShift(newQ, anchor, b);
         } else {
             (amount, newSum) = LMSRMath.sellReturn(sumExp, eOld, eNew, b);
-            int256 down = LMSRMath.lowSumShift(newSum, b);
-            if (down != 0) {
-                newSum = LMSRMath.reanchor(newSum, down, b);
-                newAnchor += down;
-            }
+            shift = LMSRMath.lowSumShift(newSum, b);
+        }
+        newAnchor = anchor;
+        if (shift != 0) {
+            newSum = LMSRMath.reanchor(newSum, shift, b);
+            newAnchor = anchor + shift;
         }
     }
 
