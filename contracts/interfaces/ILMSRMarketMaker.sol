@@ -66,6 +66,9 @@ interface ILMSRMarketMaker {
     error MarketClosed(uint256 marketId, uint256 closeTime);
     /// @notice The market or outcome does not exist.
     error UnknownMarket(uint256 marketId);
+    /// @notice A sale would take the maker's running sum below the scale at which its fixed-point
+    /// terms keep their precision; sell in smaller parts.
+    error SaleTooLarge(uint256 sumAfter, uint256 floor);
     /// @notice The outcome index is out of range.
     error UnknownOutcome(uint256 marketId, uint256 outcome);
 

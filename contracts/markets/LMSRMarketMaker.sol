@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {ud} from "@prb/math/src/UD60x18.sol";
 
 import {IConditionalTokens} from "../interfaces/IConditionalTokens.sol";
 import {ILMSRMarketMaker} from "../interfaces/ILMSRMarketMaker.sol";
@@ -36,9 +39,15 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
     }
 
     /// @dev Two slots. S stays below 256 * e^60 * 1e18 < 2^160 (exponents are kept <= 60).
+    /// S is the exact integer sum of the terms until the anchor moves; each move rescales it
+    /// with a relative error below 2e-16, tracked in `sumError`. Buys shrink that relative error
+    /// and sales grow it (a sale that removes most of S leaves the error on a small remainder),
+    /// so before a trade that would take it past _MAX_SUM_ERROR the maker rebuilds S exactly
+    /// from the quantities (O(n), rare: only after re-anchoring and a large sale).
     struct MarketHot {
         uint160 sumExp; // S
         uint40 lastAccrual;
+        uint56 sumError; // bound on |S - sum of exp terms| / S, in 1e-18 units (see _trade)
         int128 anchor; // m, in parent units
         int128 lnW; // ln of the integral of dt / S_abs, stored as OutcomeState.lnWLast is
     }
@@ -56,6 +65,22 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
     // ------------------------------------------------------------------------------------------
     // State
     // ------------------------------------------------------------------------------------------
+
+    /// @dev Relative error of S (1e-18 units) added by one re-anchoring: LMSRMath bounds it by
+    /// 2e-16, plus one wei of rounding on a sum of at least 1e17.
+    uint256 private constant _REANCHOR_ERROR = 210;
+    /// @dev Largest relative error of S a trade may be priced with: half of the price margin
+    /// (b / 1e15 on every trade covers b * 1e-15 of cost error).
+    uint256 private constant _MAX_SUM_ERROR = 500;
+
+    /// @dev Exponent (1e18 units) of an outcome whose buy moved the anchor.
+    uint256 private constant _TOP_EXPONENT = 36e18;
+    /// @dev No sale may leave the running sum below this (see _price).
+    uint256 private constant _SALE_FLOOR = 1e18;
+    /// @dev After a sale that leaves the sum below _REFILL_BELOW, the anchor moves down so that
+    /// the sum is about _REFILL_TO (every exponent rises by ln(_REFILL_TO / S) <= 37).
+    uint256 private constant _REFILL_BELOW = 1e30;
+    uint256 private constant _REFILL_TO = 1e34;
 
     /// @notice The conditional token vault the markets trade in.
     IConditionalTokens public immutable VAULT;
@@ -88,25 +113,13 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         if (closeTime <= block.timestamp || closeTime > type(uint40).max) {
             revert MarketClosed(0, closeTime);
         }
-        uint256 minPrice;
-        int256[] memory q;
-        uint256 sumExp;
-        uint256 b;
-        if (startPricesWad.length == 0) {
-            minPrice = LMSRMath.WAD / n;
-            b = LMSRMath.liquidityFor(subsidy, minPrice);
-            if (b == 0) revert LMSRMath.BadLiquidity(0);
-            (, sumExp) = LMSRMath.uniformState(n);
-        } else {
-            if (startPricesWad.length != n) revert LMSRMath.BadOutcomeCount(startPricesWad.length);
-            minPrice = type(uint256).max;
-            for (uint256 j; j < n; ++j) {
-                if (startPricesWad[j] < minPrice) minPrice = startPricesWad[j];
-            }
-            b = LMSRMath.liquidityFor(subsidy, minPrice);
-            if (b == 0) revert LMSRMath.BadLiquidity(0);
-            (q, sumExp) = LMSRMath.initialState(startPricesWad, b);
-        }
+        (
+            uint256 b,
+            uint256 minPrice,
+            int256[] memory q,
+            uint256 sumExp,
+            int256 anchor
+        ) = _startingState(n, subsidy, startPricesWad);
 
         marketId = ++_marketCount;
         _static[marketId] = MarketStatic({
@@ -124,7 +137,8 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         _hot[marketId] = MarketHot({
             sumExp: sumExp.toUint160(),
             lastAccrual: uint40(block.timestamp),
-            anchor: 0,
+            sumError: 0,
+            anchor: anchor.toInt128(),
             lnW: 0
         });
         for (uint256 j; j < q.length; ++j) {
@@ -218,13 +232,9 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         MarketStatic memory market = _existing(marketId);
         if (outcome >= market.outcomes) revert UnknownOutcome(marketId, outcome);
         MarketHot memory hot = _hot[marketId];
-        (parentAmount, , , ) = _price(
-            hot.sumExp,
-            hot.anchor,
-            _outcomes[marketId][outcome].q,
-            amount,
-            market.liquidity
-        );
+        int256 q = _outcomes[marketId][outcome].q;
+        (uint256 sum, ) = _exactEnough(marketId, market, hot, q, amount);
+        (parentAmount, , , , ) = _price(sum, hot.anchor, q, amount, market.liquidity);
     }
 
     /// @inheritdoc ILMSRMarketMaker
@@ -317,6 +327,42 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
     // Internal
     // ------------------------------------------------------------------------------------------
 
+    /// @dev Liquidity, smallest starting price, starting quantities (empty when uniform), running
+    /// sum and anchor of a new market. The market starts in a frame where every exponent is
+    /// raised by _TOP_EXPONENT, so that the running sum (computed exactly here) is far above the
+    /// wei scale.
+    function _startingState(
+        uint256 n,
+        uint256 subsidy,
+        uint256[] calldata startPricesWad
+    )
+        private
+        pure
+        returns (uint256 b, uint256 minPrice, int256[] memory q, uint256 sumExp, int256 anchor)
+    {
+        if (startPricesWad.length == 0) {
+            minPrice = LMSRMath.WAD / n;
+            b = LMSRMath.liquidityFor(subsidy, minPrice);
+            if (b == 0) revert LMSRMath.BadLiquidity(0);
+            q = new int256[](0);
+        } else {
+            if (startPricesWad.length != n) revert LMSRMath.BadOutcomeCount(startPricesWad.length);
+            minPrice = type(uint256).max;
+            for (uint256 j; j < n; ++j) {
+                if (startPricesWad[j] < minPrice) minPrice = startPricesWad[j];
+            }
+            b = LMSRMath.liquidityFor(subsidy, minPrice);
+            if (b == 0) revert LMSRMath.BadLiquidity(0);
+            (q, ) = LMSRMath.initialState(startPricesWad, b);
+        }
+        anchor = -int256(Math.mulDiv(b, _TOP_EXPONENT, LMSRMath.WAD));
+        if (q.length == 0) {
+            sumExp = n * LMSRMath.expTerm(0, anchor, b);
+        } else {
+            for (uint256 j; j < n; ++j) sumExp += LMSRMath.expTerm(q[j], anchor, b);
+        }
+    }
+
     function _existing(uint256 marketId) private view returns (MarketStatic memory market) {
         market = _static[marketId];
         if (market.outcomes == 0) revert UnknownMarket(marketId);
@@ -355,17 +401,24 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         OutcomeState memory o = _outcomes[marketId][outcome];
         uint256 priceSeconds = o.priceSeconds + LMSRMath.priceSeconds(o.q, b, lnW, _lnW(o.lnWLast));
 
-        (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ) = _price(
-            hot.sumExp,
-            hot.anchor,
+        MarketHot memory before = hot;
+        (uint256 sum, uint256 sumError) = _exactEnough(marketId, market, before, o.q, delta);
+        (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ, uint256 unshifted) = _price(
+            sum,
+            before.anchor,
             o.q,
             delta,
             b
         );
+        // The trade changes S by an exact amount: the absolute error stays, so its relative
+        // bound scales by S / S' (rounded up); a re-anchoring adds its own.
+        if (sumError != 0) sumError = Math.mulDiv(sumError, sum, unshifted, Math.Rounding.Ceil);
+        if (newAnchor != before.anchor) sumError += _REANCHOR_ERROR;
         parentAmount = amount;
         _hot[marketId] = MarketHot({
             sumExp: newSum.toUint160(),
             lastAccrual: uint40(block.timestamp),
+            sumError: sumError.toUint56(),
             anchor: newAnchor.toInt128(),
             lnW: _lnW72(lnW)
         });
@@ -386,7 +439,11 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         int256 q,
         int256 delta,
         uint256 b
-    ) private pure returns (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ) {
+    )
+        private
+        pure
+        returns (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ, uint256 unshifted)
+    {
         newQ = q + delta;
         uint256 eOld = LMSRMath.expTerm(q, anchor, b);
         uint256 eNew = LMSRMath.expTerm(newQ, anchor, b);
@@ -394,14 +451,57 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         if (delta > 0) {
             (amount, newSum) = LMSRMath.buyCost(sumExp, eOld, eNew, b);
             shift = LMSRMath.anchorShift(newQ, anchor, b);
+            // Move the anchor so that the bought outcome's exponent lands at _TOP_EXPONENT
+            // rather than 0: the sum stays far above the wei scale, so later sales keep their
+            // precision. (shift > 60 b here, so the result stays positive.)
+            if (shift != 0) shift -= int256(Math.mulDiv(b, _TOP_EXPONENT, LMSRMath.WAD));
         } else {
             (amount, newSum) = LMSRMath.sellReturn(sumExp, eOld, eNew, b);
-            shift = LMSRMath.lowSumShift(newSum, b);
+            // Each exp term is floored to a wei: a sum near the wei scale would carry a
+            // relative error beyond the price margin. Larger sales must be split.
+            if (newSum < _SALE_FLOOR) revert SaleTooLarge(newSum, _SALE_FLOOR);
+            if (newSum < _REFILL_BELOW) {
+                // Move the anchor down so that the sum is back near _REFILL_TO.
+                uint256 lnRatio = ud(Math.mulDiv(_REFILL_TO, LMSRMath.WAD, newSum)).ln().unwrap();
+                shift = -int256(Math.mulDiv(b, lnRatio, LMSRMath.WAD));
+            }
         }
         newAnchor = anchor;
+        unshifted = newSum;
         if (shift != 0) {
             newSum = LMSRMath.reanchor(newSum, shift, b);
             newAnchor = anchor + shift;
+        }
+    }
+
+    /// @dev The running sum to price a trade of `delta` on an outcome at `q` with, and its
+    /// relative error bound: the stored ones, unless the trade would leave the error above
+    /// _MAX_SUM_ERROR, in which case S is rebuilt exactly from every outcome's quantity (O(n))
+    /// and the error is 0.
+    function _exactEnough(
+        uint256 marketId,
+        MarketStatic memory market,
+        MarketHot memory hot,
+        int256 q,
+        int256 delta
+    ) private view returns (uint256 sum, uint256 sumError) {
+        sum = hot.sumExp;
+        sumError = hot.sumError;
+        if (sumError == 0) return (sum, 0);
+        uint256 b = market.liquidity;
+        uint256 eOld = LMSRMath.expTerm(q, hot.anchor, b);
+        uint256 eNew = LMSRMath.expTerm(q + delta, hot.anchor, b);
+        bool rebuild = sum + eNew <= eOld; // the sale would take the stored sum to zero
+        if (!rebuild) {
+            uint256 after_ = sum + eNew - eOld;
+            rebuild = Math.mulDiv(sumError, sum, after_, Math.Rounding.Ceil) > _MAX_SUM_ERROR;
+        }
+        if (rebuild) {
+            sum = 0;
+            for (uint256 j; j < market.outcomes; ++j) {
+                sum += LMSRMath.expTerm(_outcomes[marketId][j].q, hot.anchor, b);
+            }
+            sumError = 0;
         }
     }
 
