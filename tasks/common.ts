@@ -43,6 +43,9 @@ export function revertReason(error: unknown): string | undefined {
       const args = (data.args ?? []).map((a) => String(a)).join(", ");
       return `${data.errorName}(${args})`;
     }
+    // An error the ABI at hand does not declare: the node still names it in the message.
+    const named = /reverted with (custom error '[^']*'|reason string '[^']*')/.exec(e.message);
+    if (named) return named[1];
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;

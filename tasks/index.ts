@@ -52,6 +52,53 @@ function marketTasks() {
     vault("split", "Split a position (or collateral) into a full set of outcome tokens"),
     vault("merge", "Merge a full set of outcome tokens back into its parent"),
     vault("redeem", "Redeem resolved outcome tokens into their parent"),
+    task("market:condition", "Prepare a condition in the vault")
+      .addOption({
+        name: "question",
+        description: "Question text (hashed into the id)",
+        defaultValue: "",
+      })
+      .addOption({
+        name: "outcomes",
+        description: "Number of outcomes (2..256)",
+        defaultValue: "2",
+      })
+      .addOption({
+        name: "resolver",
+        description: "Resolver (default: the sender)",
+        defaultValue: "",
+      })
+      .addOption({ name: "vault", description: "ConditionalTokens address", defaultValue: "" })
+      .setAction(() => import("./market-condition.js"))
+      .build(),
+    task("market:create", "Create an LMSR market over a condition")
+      .addOption({ name: "condition", description: "Condition id", defaultValue: "" })
+      .addOption({ name: "collateral", description: "Collateral ERC-20", defaultValue: "" })
+      .addOption({
+        name: "parent",
+        description: "Parent position id (0: collateral)",
+        defaultValue: "",
+      })
+      .addOption({
+        name: "subsidy",
+        description: "Subsidy in tokens (bounds the loss)",
+        defaultValue: "100",
+      })
+      .addOption({
+        name: "prices",
+        description: "Starting prices, e.g. 0.7,0.3 (default uniform)",
+        defaultValue: "",
+      })
+      .addOption({ name: "hours", description: "Trading window in hours", defaultValue: "6" })
+      .addOption(makerOption)
+      .setAction(() => import("./market-create.js"))
+      .build(),
+    task("market:report", "Report a condition's payouts (the sender is its resolver)")
+      .addOption({ name: "question", description: "Question text", defaultValue: "" })
+      .addOption({ name: "payouts", description: "Payout vector, e.g. 1,0", defaultValue: "" })
+      .addOption({ name: "vault", description: "ConditionalTokens address", defaultValue: "" })
+      .setAction(() => import("./market-report.js"))
+      .build(),
   ];
 }
 

@@ -5,7 +5,7 @@
  * "Markets").
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { formatUnits, maxUint256, parseUnits, type Hex } from "viem";
+import { formatUnits, keccak256, maxUint256, parseUnits, stringToHex, type Hex } from "viem";
 
 import type { Connection } from "../src/qfChain.js";
 import {
@@ -117,7 +117,8 @@ async function trade(args: MarketArgs, hre: HardhatRuntimeEnvironment, side: "bu
     const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
     const publicClient = await conn.viem.getPublicClient();
     const wait = async (hash: Hex) => publicClient.waitForTransactionReceipt({ hash });
-    // Approvals: the vault pulls collateral; the maker burns sold tokens or a parent position.
+    // Approvals: the vault pulls collateral (allowance) on the maker's behalf (operator), and the
+    // maker burns sold tokens or a parent position (operator).
     const [me] = await conn.viem.getWalletClients();
     const [, , , collateral, parent] = await mm.read.marketInfo([id]);
     const ct = await conn.viem.getContractAt("ConditionalTokens", await mm.read.VAULT());
@@ -128,10 +129,7 @@ async function trade(args: MarketArgs, hre: HardhatRuntimeEnvironment, side: "bu
         await wait(await token.write.approve([ct.address, needed]));
       }
     }
-    if (
-      (side === "sell" || parent !== 0n) &&
-      !(await ct.read.isApprovedForAll([me.account.address, mm.address]))
-    ) {
+    if (!(await ct.read.isApprovedForAll([me.account.address, mm.address]))) {
       await wait(await ct.write.setApprovalForAll([mm.address, true]));
     }
     const hash =
@@ -201,3 +199,131 @@ export const merge = (args: VaultArgs, hre: HardhatRuntimeEnvironment) =>
   vaultCall(args, hre, "merge");
 export const redeem = (args: VaultArgs, hre: HardhatRuntimeEnvironment) =>
   vaultCall(args, hre, "redeem");
+
+interface SetupArgs {
+  resolver: string;
+  question: string;
+  outcomes: string;
+  condition: string;
+  collateral: string;
+  parent: string;
+  subsidy: string;
+  prices: string;
+  hours: string;
+  payouts: string;
+  vault: string;
+  maker: string;
+}
+
+const questionId = (text: string) => {
+  if (text === "") throw new UsageError("--question TEXT is required");
+  return keccak256(stringToHex(text));
+};
+
+/** `market:condition`: prepares a condition (the resolver is --resolver, default the sender). */
+export async function condition(
+  args: Pick<SetupArgs, "resolver" | "question" | "outcomes" | "vault">,
+  hre: HardhatRuntimeEnvironment,
+) {
+  await runTask(async () => {
+    const n = parseUint(args.outcomes, "outcomes");
+    if (n < 2n || n > 256n) throw new UsageError("--outcomes must be between 2 and 256");
+    const conn = await hre.network.create();
+    const ct = await vault(hre, conn, args.vault);
+    const [me] = await conn.viem.getWalletClients();
+    const resolver =
+      args.resolver === "" ? me.account.address : parseAddress(args.resolver, "resolver");
+    const q = questionId(args.question);
+    const id = await ct.read.getConditionId([resolver, q, n]);
+    if ((await ct.read.outcomeSlotCount([id])) !== 0n)
+      throw new UsageError(`condition ${id} exists`);
+    const publicClient = await conn.viem.getPublicClient();
+    await publicClient.waitForTransactionReceipt({
+      hash: await ct.write.prepareCondition([resolver, q, n]),
+    });
+    console.log(`condition ${id}: ${n} outcomes, resolver ${resolver}`);
+  });
+}
+
+/** `market:create`: a market over a condition's outcomes, funded with --subsidy tokens. */
+export async function create(
+  args: Pick<
+    SetupArgs,
+    "condition" | "collateral" | "parent" | "subsidy" | "prices" | "hours" | "maker"
+  >,
+  hre: HardhatRuntimeEnvironment,
+) {
+  await runTask(async () => {
+    if (args.collateral === "") throw new UsageError("--collateral ADDRESS is required");
+    if (args.condition === "") throw new UsageError("--condition ID is required");
+    const collateral = parseAddress(args.collateral, "collateral");
+    const cond = conditionId(args.condition);
+    const parent = args.parent === "" ? 0n : parseUint(args.parent, "parent");
+    const subsidy = tokens(args.subsidy, "subsidy");
+    const hours = parseUint(args.hours, "hours");
+    const startPrices =
+      args.prices === "" ? [] : args.prices.split(",").map((p) => tokens(p.trim(), "prices"));
+    const conn = await hre.network.create();
+    const mm = await maker(hre, conn, args.maker);
+    const ct = await conn.viem.getContractAt("ConditionalTokens", await mm.read.VAULT());
+    const n = await ct.read.outcomeSlotCount([cond]);
+    if (n === 0n) throw new UsageError(`condition ${cond} is not prepared`);
+    if (startPrices.length !== 0 && BigInt(startPrices.length) !== n) {
+      throw new UsageError(`--prices needs ${n} values`);
+    }
+    const publicClient = await conn.viem.getPublicClient();
+    const wait = async (hash: Hex) => publicClient.waitForTransactionReceipt({ hash });
+    const [me] = await conn.viem.getWalletClients();
+    // The vault takes the subsidy from the sender on the maker's behalf: it needs the maker as
+    // the sender's operator, and an allowance for collateral.
+    if (parent === 0n) {
+      const token = await conn.viem.getContractAt("TestToken", collateral);
+      if ((await token.read.allowance([me.account.address, ct.address])) < subsidy) {
+        await wait(await token.write.approve([ct.address, subsidy]));
+      }
+    }
+    if (!(await ct.read.isApprovedForAll([me.account.address, mm.address]))) {
+      await wait(await ct.write.setApprovalForAll([mm.address, true]));
+    }
+    const now = (await publicClient.getBlock()).timestamp;
+    await wait(
+      await mm.write.createMarket([
+        collateral,
+        parent,
+        cond,
+        subsidy,
+        startPrices,
+        now + hours * 3600n,
+      ]),
+    );
+    const id = await mm.read.marketCount();
+    const [, b] = await mm.read.marketInfo([id]);
+    console.log(`market ${id}: ${n} outcomes, b ${fmt(b, 2)}, closes in ${hours} h`);
+  });
+}
+
+/** `market:report`: the resolver (the sender) reports a condition's payout vector. */
+export async function report(
+  args: Pick<SetupArgs, "question" | "payouts" | "vault">,
+  hre: HardhatRuntimeEnvironment,
+) {
+  await runTask(async () => {
+    if (args.payouts === "") throw new UsageError("--payouts 1,0,... is required");
+    const payouts = args.payouts.split(",").map((x) => parseUint(x.trim(), "payouts"));
+    const conn = await hre.network.create();
+    const ct = await vault(hre, conn, args.vault);
+    const [me] = await conn.viem.getWalletClients();
+    const q = questionId(args.question);
+    const id = await ct.read.getConditionId([me.account.address, q, BigInt(payouts.length)]);
+    if ((await ct.read.outcomeSlotCount([id])) === 0n) {
+      throw new UsageError(
+        `no condition with resolver ${me.account.address}, this question and ${payouts.length} outcomes`,
+      );
+    }
+    const publicClient = await conn.viem.getPublicClient();
+    await publicClient.waitForTransactionReceipt({
+      hash: await ct.write.reportPayouts([q, payouts]),
+    });
+    console.log(`reported [${payouts.join(", ")}] for condition ${id}`);
+  });
+}

@@ -1,0 +1,1 @@
+export { condition as default } from "./market.js";
