@@ -25,6 +25,8 @@ import {
   zeroAddress,
 } from "viem";
 
+import { balanceDeltas } from "./helpers/balances.js";
+
 const { viem, networkHelpers } = await network.create();
 const { loadFixture } = networkHelpers;
 const publicClient = await viem.getPublicClient();
@@ -82,18 +84,6 @@ async function mined(hash: Hash | Promise<Hash>) {
 async function balancesOf(ct: Vault, account: Address, ids: readonly bigint[]): Promise<bigint[]> {
   const accounts = ids.map(() => account);
   return [...(await ct.read.balanceOfBatch([accounts, [...ids]]))];
-}
-
-/** The token balance change of each address across `action`. */
-async function tokenDeltas(
-  token: Token,
-  addresses: readonly Address[],
-  action: () => Promise<unknown>,
-): Promise<bigint[]> {
-  const before = await Promise.all(addresses.map((a) => token.read.balanceOf([a])));
-  await action();
-  const after = await Promise.all(addresses.map((a) => token.read.balanceOf([a])));
-  return after.map((b, i) => b - before[i]);
 }
 
 /** 64 lowercase hex digits without 0x. */
@@ -278,7 +268,7 @@ describe("ConditionalTokens", () => {
       const { ct, token, alice, binary } = await loadFixture(ctFixture);
       const a = alice.account.address;
       const ids = positionIdsOf(token.address, 0n, binary, 2);
-      const deltas = await tokenDeltas(token, [a, ct.address], async () => {
+      const deltas = await balanceDeltas(token, [a, ct.address], async () => {
         await viem.assertions.emitWithArgs(
           ct.write.splitPosition([token.address, 0n, binary, 7n * ONE], { account: alice.account }),
           ct,
@@ -336,7 +326,7 @@ describe("ConditionalTokens", () => {
       await mined(
         ct.write.splitPosition([token.address, 0n, binary, 9n], { account: alice.account }),
       );
-      const [delta] = await tokenDeltas(token, [alice.account.address], () =>
+      const [delta] = await balanceDeltas(token, [alice.account.address], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, binary, [0n, 1n]], {
             account: alice.account,
@@ -518,7 +508,7 @@ describe("ConditionalTokens", () => {
           },
         ),
       );
-      const [delta] = await tokenDeltas(token, [bob.account.address], () =>
+      const [delta] = await balanceDeltas(token, [bob.account.address], () =>
         mined(ct.write.mergePositions([token.address, 0n, binary, 8n], { account: bob.account })),
       );
       expect(delta).to.equal(8n);
@@ -571,7 +561,7 @@ describe("ConditionalTokens", () => {
       await mined(
         ct.write.reportPayouts([binaryQuestion, [0n, 1n]], { account: resolver.account }),
       );
-      const [delta] = await tokenDeltas(token, [alice.account.address], () =>
+      const [delta] = await balanceDeltas(token, [alice.account.address], () =>
         mined(ct.write.mergePositions([token.address, 0n, binary, 4n], { account: alice.account })),
       );
       expect(delta).to.equal(4n);
@@ -697,7 +687,7 @@ describe("ConditionalTokens", () => {
         account: alice.account.address,
       });
       expect(result).to.equal(5n);
-      const [deltaA] = await tokenDeltas(token, [a], async () => {
+      const [deltaA] = await balanceDeltas(token, [a], async () => {
         await viem.assertions.emitWithArgs(
           ct.write.redeemPositions([token.address, 0n, binary, [1n, 0n]], {
             account: alice.account,
@@ -711,7 +701,7 @@ describe("ConditionalTokens", () => {
       expect(await balancesOf(ct, a, [id0, id1])).to.deep.equal([0n, 0n]);
 
       // Bob: 3 * 2 / 3 = 2 exactly; the vault had 7 = 5 + 2.
-      const [deltaB] = await tokenDeltas(token, [bob.account.address], () =>
+      const [deltaB] = await balanceDeltas(token, [bob.account.address], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, binary, [1n]], { account: bob.account }),
         ),
@@ -744,7 +734,7 @@ describe("ConditionalTokens", () => {
       );
       // Alice: slot 0 alone would be floor(5/3) = 1 and slot 1 alone floor(6/3) = 2: 3 in two
       // calls. In one call: floor((5 + 6) / 3) = 3 (11 / 3 = 3.67, one floor).
-      const [deltaA] = await tokenDeltas(token, [a], () =>
+      const [deltaA] = await balanceDeltas(token, [a], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, binary, [0n, 1n]], {
             account: alice.account,
@@ -754,7 +744,7 @@ describe("ConditionalTokens", () => {
       expect(deltaA).to.equal(3n);
       // Bob and Carol: floor(2 / 3) = 0 each, positions burned anyway.
       for (const w of [bob, carol]) {
-        const [d] = await tokenDeltas(token, [w.account.address], async () => {
+        const [d] = await balanceDeltas(token, [w.account.address], async () => {
           await viem.assertions.emitWithArgs(
             ct.write.redeemPositions([token.address, 0n, binary, [1n]], { account: w.account }),
             ct,
@@ -783,14 +773,14 @@ describe("ConditionalTokens", () => {
       const den = payouts.reduce((x, y) => x + y);
       await mined(ct.write.reportPayouts([q, payouts], { account: resolver.account }));
       const expected = (amount * payouts[0] + amount * payouts[2]) / den;
-      const [delta] = await tokenDeltas(token, [alice.account.address], () =>
+      const [delta] = await balanceDeltas(token, [alice.account.address], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, c, [2n, 0n]], { account: alice.account }),
         ),
       );
       expect(delta).to.equal(expected);
       // The remaining slot pays the rest but for the floors.
-      const [delta1] = await tokenDeltas(token, [alice.account.address], () =>
+      const [delta1] = await balanceDeltas(token, [alice.account.address], () =>
         mined(ct.write.redeemPositions([token.address, 0n, c, [1n]], { account: alice.account })),
       );
       expect(delta1).to.equal((amount * payouts[1]) / den);
@@ -809,7 +799,7 @@ describe("ConditionalTokens", () => {
       await mined(
         ct.write.reportPayouts([binaryQuestion, [0n, 1n]], { account: resolver.account }),
       );
-      const [d0] = await tokenDeltas(token, [a], () =>
+      const [d0] = await balanceDeltas(token, [a], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, binary, [0n]], { account: alice.account }),
         ),
@@ -822,7 +812,7 @@ describe("ConditionalTokens", () => {
         "PayoutRedeemed",
         [a, token.address, 0n, binary, [], 0n],
       );
-      const [d1] = await tokenDeltas(token, [a], () =>
+      const [d1] = await balanceDeltas(token, [a], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, binary, [1n]], { account: alice.account }),
         ),
@@ -891,7 +881,7 @@ describe("ConditionalTokens", () => {
       await mined(ct.write.splitPosition([token.address, 0n, c, 512n], { account: alice.account }));
       const payouts = Array.from({ length: 256 }, (_, j) => (j === 255 ? 3n : j === 0 ? 1n : 0n));
       await mined(ct.write.reportPayouts([q, payouts], { account: resolver.account }));
-      const [d] = await tokenDeltas(token, [alice.account.address], () =>
+      const [d] = await balanceDeltas(token, [alice.account.address], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, c, [255n, 0n]], { account: alice.account }),
         ),
@@ -973,7 +963,7 @@ describe("ConditionalTokens", () => {
       expect(await token.read.balanceOf([ct.address])).to.equal(vaultBefore);
 
       // Outer redemptions pay collateral: Alice floor((100 + 58) / 2) = 79, Bob 42 / 2 = 21.
-      const deltas = await tokenDeltas(token, [a, b, ct.address], async () => {
+      const deltas = await balanceDeltas(token, [a, b, ct.address], async () => {
         await mined(
           ct.write.redeemPositions([token.address, 0n, condA, [0n, 1n, 2n]], {
             account: alice.account,
@@ -1015,7 +1005,7 @@ describe("ConditionalTokens", () => {
         account: alice.account.address,
       });
       expect(result).to.equal(0n);
-      const [d] = await tokenDeltas(token, [a], () =>
+      const [d] = await balanceDeltas(token, [a], () =>
         mined(
           ct.write.redeemPositions([token.address, 0n, condA, [0n, 1n]], {
             account: alice.account,

@@ -47,6 +47,7 @@ import {
   createCrowdFixture,
   createQfFixture,
 } from "./helpers/qfFixture.js";
+import { balanceDeltas } from "./helpers/balances.js";
 import { Rng } from "./helpers/rng.js";
 
 const connection = await network.create();
@@ -74,22 +75,6 @@ async function mined(hash: Hash | Promise<Hash>) {
 
 async function blockTimestamp(blockNumber: bigint): Promise<bigint> {
   return (await publicClient.getBlock({ blockNumber })).timestamp;
-}
-
-interface BalanceReader {
-  read: { balanceOf: (args: readonly [Address]) => Promise<bigint> };
-}
-
-/** Runs `action` and returns the token balance change of each address. */
-async function balanceDeltas(
-  token: BalanceReader,
-  addresses: readonly Address[],
-  action: () => Promise<unknown>,
-): Promise<bigint[]> {
-  const before = await Promise.all(addresses.map((a) => token.read.balanceOf([a])));
-  await action();
-  const after = await Promise.all(addresses.map((a) => token.read.balanceOf([a])));
-  return after.map((b, i) => b - before[i]);
 }
 
 function sameAddress(a: string, b: string): boolean {
