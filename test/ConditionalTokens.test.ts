@@ -32,7 +32,6 @@ const { loadFixture } = networkHelpers;
 const publicClient = await viem.getPublicClient();
 
 type Vault = ContractReturnType<"ConditionalTokens">;
-type Token = ContractReturnType<"TestToken">;
 
 const ONE = 10n ** 18n;
 const MINT = 1_000_000n * ONE;

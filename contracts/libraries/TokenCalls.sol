@@ -29,36 +29,37 @@ library TokenCalls {
     /// @notice transferFrom(from, to, amount); success is a call that does not revert and returns
     /// nothing or a word equal to 1.
     function transferFrom(address token, address from, address to, uint256 amount) internal {
-        bool ok;
+        uint256 m;
         assembly ("memory-safe") {
-            let m := mload(0x40) // free memory, used as scratch and not claimed
+            m := mload(0x40) // free memory, used as scratch and not claimed
             mstore(m, 0x23b872dd) // transferFrom(address,address,uint256)
             mstore(add(m, 0x20), from)
             mstore(add(m, 0x40), to)
             mstore(add(m, 0x60), amount)
-            mstore(0x00, 0)
-            ok := call(gas(), token, 0, add(m, 0x1c), 0x64, 0x00, 0x20)
-            // A revert from the token is passed on as it is (as SafeERC20 does).
-            if iszero(ok) {
-                returndatacopy(m, 0, returndatasize())
-                revert(m, returndatasize())
-            }
-            ok := or(iszero(returndatasize()), and(gt(returndatasize(), 31), eq(mload(0x00), 1)))
         }
-        if (!ok) revert SafeERC20.SafeERC20FailedOperation(token);
+        _call(token, m, 0x64);
     }
 
     /// @notice transfer(to, amount), with the same success rule as `transferFrom`.
     function transfer(address token, address to, uint256 amount) internal {
-        bool ok;
+        uint256 m;
         assembly ("memory-safe") {
-            let m := mload(0x40)
+            m := mload(0x40)
             mstore(m, 0xa9059cbb) // transfer(address,uint256)
             mstore(add(m, 0x20), to)
             mstore(add(m, 0x40), amount)
+        }
+        _call(token, m, 0x44);
+    }
+
+    /// @dev Calls `token` with the `size` bytes of calldata that start 28 bytes into `m` (the
+    /// selector right-aligned in the first word). Passes a revert on as it is (as SafeERC20
+    /// does); any return other than nothing or a word equal to 1 is a failure.
+    function _call(address token, uint256 m, uint256 size) private {
+        bool ok;
+        assembly ("memory-safe") {
             mstore(0x00, 0)
-            ok := call(gas(), token, 0, add(m, 0x1c), 0x44, 0x00, 0x20)
-            // A revert from the token is passed on as it is (as SafeERC20 does).
+            ok := call(gas(), token, 0, add(m, 0x1c), size, 0x00, 0x20)
             if iszero(ok) {
                 returndatacopy(m, 0, returndatasize())
                 revert(m, returndatasize())

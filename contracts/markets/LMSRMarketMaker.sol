@@ -389,19 +389,18 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
         int256 delta
     ) private returns (uint256 parentAmount) {
         if (delta == 0) revert IConditionalTokens.ZeroAmount();
-        MarketHot storage hot = _hot[marketId];
+        MarketHot memory before = _hot[marketId];
         uint256 b = market.liquidity;
         int256 lnW = LMSRMath.accrue(
-            _lnW(hot.lnW),
-            block.timestamp - hot.lastAccrual,
-            hot.sumExp,
-            hot.anchor,
+            _lnW(before.lnW),
+            block.timestamp - before.lastAccrual,
+            before.sumExp,
+            before.anchor,
             b
         );
         OutcomeState memory o = _outcomes[marketId][outcome];
         uint256 priceSeconds = o.priceSeconds + LMSRMath.priceSeconds(o.q, b, lnW, _lnW(o.lnWLast));
 
-        MarketHot memory before = hot;
         (uint256 sum, uint256 sumError) = _exactEnough(marketId, market, before, o.q, delta);
         (uint256 amount, uint256 newSum, int256 newAnchor, int256 newQ, uint256 unshifted) = _price(
             sum,
