@@ -59,19 +59,19 @@ export function labelAddress(label: string): Address {
 
 /**
  * Makes `address` usable as a sender on the in-process chain: impersonated, with ether for gas,
- * `amount` test tokens and an unlimited allowance for the contract.
+ * `amount` test tokens and an unlimited allowance for `spender`.
  */
 export async function fundWallet(
   conn: Connection,
   token: TokenContract,
-  qf: QfContract,
+  spender: { address: Address },
   address: Address,
   amount: bigint,
 ): Promise<void> {
   await conn.networkHelpers.impersonateAccount(address);
   await conn.networkHelpers.setBalance(address, 10n ** 21n);
   if (amount > 0n) await token.write.mint([address, amount]);
-  await token.write.approve([qf.address, maxUint256], { account: address });
+  await token.write.approve([spender.address, maxUint256], { account: address });
 }
 
 /** Registers one gap per label, in order, paying to a deterministic beneficiary per label. */

@@ -156,6 +156,18 @@ export default [
     .setAction(() => import("./qfCheck.js"))
     .build(),
 
+  task("jury:aggregate", "Fit juror pairwise ratings (Deep Funding CSV) by Huber or least squares")
+    .addOption({ name: "input", description: "Juror pairs CSV file", defaultValue: "" })
+    .addOption({ name: "loss", description: "huber or l2", defaultValue: "huber" })
+    .addOption({
+      name: "delta",
+      description: 'Huber delta: a positive number or "mad"',
+      defaultValue: "mad",
+    })
+    .addOption({ name: "out", description: "Output JSON file", defaultValue: "" })
+    .setAction(() => import("./juryAggregate.js"))
+    .build(),
+
   task("qf:seed", "Register sample gaps, mint test tokens and fund the pool (test token only)")
     .addOption({ name: "to", description: "Recipient (default: every account)", defaultValue: "" })
     .addOption({ name: "amount", description: "Test tokens to mint each", defaultValue: "1000" })

@@ -34,4 +34,9 @@ export class Rng {
     const span = hi - lo + 1n;
     return lo + (this.bits(span.toString(2).length + 64) % span);
   }
+
+  /** Uniform float in [0, 1) with 53 random bits. */
+  float(): number {
+    return Number(this.next64() >> 11n) / 2 ** 53;
+  }
 }
