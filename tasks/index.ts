@@ -102,6 +102,111 @@ function marketTasks() {
   ];
 }
 
+const juryOption = {
+  name: "address" as const,
+  description: "Jury address (default: this network's Ignition deployment)",
+  defaultValue: "",
+};
+
+function juryTasks() {
+  const evaluation = {
+    name: "evaluation" as const,
+    description: "Evaluation id",
+    defaultValue: "",
+  };
+  return [
+    task("jury:create", "Create an evaluation (needs EVALUATOR_ROLE)")
+      .addOption({ name: "kind", description: "pairwise or score", defaultValue: "score" })
+      .addOption({ name: "items", description: "Items (pairwise)", defaultValue: "0" })
+      .addFlag({ name: "triangle", description: "Aggregate by the triangle check (3 items)" })
+      .addOption({ name: "panel", description: "Jurors on the panel", defaultValue: "3" })
+      .addOption({ name: "commitHours", description: "Commit window", defaultValue: "24" })
+      .addOption({ name: "revealHours", description: "Reveal window", defaultValue: "24" })
+      .addOption({ name: "delta", description: "Huber delta (pairwise)", defaultValue: "1" })
+      .addOption({
+        name: "tolerance",
+        description: "Largest accepted gradient per item",
+        defaultValue: "0.000000001",
+      })
+      .addOption({ name: "minStake", description: "Stake a juror needs", defaultValue: "0" })
+      .addOption({ name: "fee", description: "Fee in tokens for the jurors", defaultValue: "0" })
+      .addOption({
+        name: "feeFromFund",
+        description: "Fee taken from the jury fund",
+        defaultValue: "0",
+      })
+      .addOption({
+        name: "question",
+        description: "Vault question text to report to (empty: none)",
+        defaultValue: "",
+      })
+      .addOption(juryOption)
+      .setAction(() => import("./jury-create.js"))
+      .build(),
+    task("jury:juror", "Add or remove a juror (needs the admin role)")
+      .addOption({ name: "add", description: "Address to add", defaultValue: "" })
+      .addOption({ name: "remove", description: "Address to remove", defaultValue: "" })
+      .addOption(juryOption)
+      .setAction(() => import("./jury-juror.js"))
+      .build(),
+    task("jury:stake", "Stake (or with --unstake, withdraw free) jury tokens")
+      .addOption({ name: "amount", description: "Tokens", defaultValue: "" })
+      .addFlag({ name: "unstake", description: "Withdraw instead" })
+      .addOption({
+        name: "account",
+        description: "Index of the sending account",
+        defaultValue: "0",
+      })
+      .addOption(juryOption)
+      .setAction(() => import("./jury-stake.js"))
+      .build(),
+    task("jury:commit", "Commit ratings or a score; the salt is saved in a ballot file")
+      .addOption(evaluation)
+      .addOption({
+        name: "pairs",
+        description: "CSV a,b,choice,multiplier (item indices)",
+        defaultValue: "",
+      })
+      .addOption({ name: "score", description: "Score in [0, 1]", defaultValue: "" })
+      .addOption({
+        name: "ballot",
+        description: "Ballot file to write (default ballot-ID-JUROR.json)",
+        defaultValue: "",
+      })
+      .addOption({
+        name: "account",
+        description: "Index of the sending account",
+        defaultValue: "0",
+      })
+      .addOption(juryOption)
+      .setAction(() => import("./jury-commit.js"))
+      .build(),
+    task("jury:reveal", "Reveal a committed ballot")
+      .addOption({ name: "ballot", description: "Ballot file from jury:commit", defaultValue: "" })
+      .addOption({
+        name: "account",
+        description: "Index of the sending account",
+        defaultValue: "0",
+      })
+      .addOption(juryOption)
+      .setAction(() => import("./jury-reveal.js"))
+      .build(),
+    task(
+      "jury:submit",
+      "Draw a panel, or resolve an evaluation (fits and submits Huber certificates)",
+    )
+      .addOption(evaluation)
+      .addOption(juryOption)
+      .setAction(() => import("./jury-submit.js"))
+      .build(),
+    task("jury:status", "Evaluations, panels, ballots and results")
+      .addOption(evaluation)
+      .addOption(juryOption)
+      .setAction(() => import("./jury-status.js"))
+      .build(),
+  ];
+}
+
 export default [
   task("qf:contribute", "Contribute tokens to a gap in the open round")
     .addOption({ name: "gap", description: "Gap id", defaultValue: "" })
@@ -177,6 +282,7 @@ export default [
     .build(),
 
   ...marketTasks(),
+  ...juryTasks(),
 
   task("demo", "Run the end-to-end demonstration on the in-process chain")
     .addOption({ name: "report", description: "Also write a JSON report here", defaultValue: "" })

@@ -1,0 +1,1 @@
+export { commit as default } from "./jury.js";

@@ -1,0 +1,1 @@
+export { juror as default } from "./jury.js";

@@ -1,0 +1,1 @@
+export { reveal as default } from "./jury.js";

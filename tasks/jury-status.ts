@@ -1,0 +1,1 @@
+export { status as default } from "./jury.js";

@@ -1,0 +1,1 @@
+export { submit as default } from "./jury.js";
