@@ -30,6 +30,7 @@ import {
   type TokenContract,
 } from "../src/qfChain.js";
 import { formatTokens, printTable, runTask } from "../tasks/common.js";
+import { jurySection } from "./demoJury.js";
 import { marketsSection } from "./demoMarkets.js";
 
 interface Args {
@@ -217,6 +218,7 @@ export default async function demo(args: Args, hre: HardhatRuntimeEnvironment) {
     }
 
     const markets = await marketsSection(conn, token, wallets);
+    const jury = await jurySection(conn, token, wallets.slice(40));
 
     if (args.report !== "") {
       const matched = results.reduce((sum, r) => sum + r.matched, 0n);
@@ -243,6 +245,7 @@ export default async function demo(args: Args, hre: HardhatRuntimeEnvironment) {
           agreesOffchain: disagreements === 0,
         },
         markets,
+        jury,
       };
       await writeFile(args.report, JSON.stringify(report, null, 2) + "\n");
       console.log(`wrote ${args.report}`);
