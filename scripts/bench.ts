@@ -8,7 +8,21 @@
 import { writeFile } from "node:fs/promises";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { keccak256, maxUint256, parseEther, stringToHex, type Hash } from "viem";
+import { keccak256, maxUint256, parseEther, stringToHex, zeroAddress, type Hash } from "viem";
+
+import { DATA_FILES, DEFAULT_DATA_DIR } from "../src/graph.js";
+import { fitHuber, madDelta, readJurorPairs } from "../src/huber.js";
+import type { Connection as ChainConnection } from "../src/qfChain.js";
+import {
+  advanceAndDraw,
+  advanceToReveal,
+  commitBallot,
+  huberCertificate,
+  newSalt,
+  revealBallot,
+  type Ballot,
+  type Rating,
+} from "../src/juryChain.js";
 
 interface BenchArgs {
   out: string;
@@ -16,7 +30,8 @@ interface BenchArgs {
 
 export default async function bench(args: BenchArgs, hre: HardhatRuntimeEnvironment) {
   await hre.tasks.getTask("build").run({ quiet: true, noTests: true });
-  const { viem, networkHelpers } = await hre.network.create();
+  const conn = await hre.network.create();
+  const { viem, networkHelpers } = conn;
   const publicClient = await viem.getPublicClient();
   const [admin, alice, bob, carol, payee1, payee2] = await viem.getWalletClients();
   const results: Record<string, number> = {};
@@ -118,8 +133,10 @@ export default async function bench(args: BenchArgs, hre: HardhatRuntimeEnvironm
   }
 
   await benchMarkets(viem, networkHelpers, results, gasOf);
+  const notes = await benchJury(conn, results, gasOf);
 
   printTable(results);
+  for (const note of notes) console.log(note);
   if (args.out !== "") {
     await writeFile(args.out, JSON.stringify(results, null, 2) + "\n");
     console.log(`wrote ${args.out}`);
@@ -205,4 +222,106 @@ async function benchMarkets(
       );
     }
   }
+}
+
+/**
+ * The jury. `jury.commit` and `jury.reveal.pairs=10` are one panel member's transactions;
+ * `jury.verify.pairs=N` is `submitHuber` over N comparisons by a panel of three on 20 items
+ * (hash chain, optimality check, softmax, the jurors' pay; no vault report). Also times the
+ * TypeScript fit of the 593 trial comparisons (printed only).
+ */
+async function benchJury(
+  conn: ChainConnection,
+  results: Record<string, number>,
+  gasOf: (hash: Promise<Hash>) => Promise<number>,
+): Promise<string[]> {
+  const { viem } = conn;
+  const [admin, alice, bob, carol] = await viem.getWalletClients();
+  const me = admin.account.address;
+  const token = await viem.deployContract("TestToken", ["Bench", "BEN", 18]);
+  const jury = await viem.deployContract("Jury", [token.address, zeroAddress, me, me]);
+  const panel = [alice, bob, carol].map((w) => w.account.address);
+  for (const j of panel) await jury.write.addJuror([j]);
+  const rng = mulberry(7);
+  const ratings = (count: number, items: number): Rating[] =>
+    Array.from({ length: count }, () => {
+      const a = Math.floor(rng() * items);
+      const b = (a + 1 + Math.floor(rng() * (items - 1))) % items;
+      return { a, b, choice: rng() < 0.5 ? 1 : 2, multiplier: 100 + Math.floor(rng() * 900) };
+    });
+  const evaluation = async (items: number, split: number[]) => {
+    const id = await jury.read.evaluationCount();
+    await jury.write.createEvaluation([
+      {
+        kind: 0,
+        items,
+        triangle: false,
+        panelSize: 3,
+        commitDuration: 3600,
+        revealDuration: 3600,
+        deltaWad: 10n ** 18n,
+        toleranceWad: 10n ** 9n,
+        minStake: 0n,
+        fee: 0n,
+        feeFromFund: 0n,
+        questionId: `0x${"0".repeat(64)}`,
+      },
+    ]);
+    const drawn = await advanceAndDraw(conn, jury, id);
+    const ballots: Ballot[] = drawn.map((juror, i) => ({
+      jury: jury.address,
+      evaluationId: id,
+      juror,
+      salt: newSalt(),
+      pairs: ratings(split[i], items),
+    }));
+    return { id, ballots };
+  };
+
+  {
+    const { id, ballots } = await evaluation(20, [10, 10, 10]);
+    results["jury.commit"] = await gasOf(commitBallot(jury, ballots[0]));
+    for (const b of ballots.slice(1)) await commitBallot(jury, b);
+    await advanceToReveal(conn, jury, id);
+    await revealBallot(jury, ballots[0]);
+    results["jury.reveal.pairs=10"] = await gasOf(revealBallot(jury, ballots[1]));
+  }
+  for (const total of [100, 600]) {
+    const third = Math.floor(total / 3);
+    const { id, ballots } = await evaluation(20, [total - 2 * third, third, third]);
+    for (const b of ballots) await commitBallot(jury, b);
+    await advanceToReveal(conn, jury, id);
+    for (const b of ballots) await revealBallot(jury, b);
+    await advanceToReveal(conn, jury, id, true);
+    const { packed, logits } = await huberCertificate(conn, jury, id);
+    results[`jury.verify.pairs=${total}`] = await gasOf(
+      jury.write.submitHuber([id, packed, logits]),
+    );
+  }
+
+  const trial = readJurorPairs(`${DEFAULT_DATA_DIR}/${DATA_FILES.jurorPairs}`);
+  const delta = madDelta(trial.pairs.map((p) => p.y));
+  fitHuber(trial.pairs, trial.items.length, delta); // warm-up
+  const runs = 20;
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) fitHuber(trial.pairs, trial.items.length, delta);
+  const fitMs = (performance.now() - started) / runs;
+  const perComparison = (results["jury.verify.pairs=600"] - results["jury.verify.pairs=100"]) / 500;
+  return [
+    `jury.verify: ${Math.round(perComparison).toLocaleString("en-US")} gas per comparison ` +
+      `(from 100 to 600 comparisons)`,
+    `huber fit of the ${trial.pairs.length} trial comparisons (TypeScript, mean of ${runs} ` +
+      `runs): ${fitMs.toFixed(1)} ms`,
+  ];
+}
+
+/** A small deterministic PRNG for the benchmark's ratings. */
+function mulberry(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
 }

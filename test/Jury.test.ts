@@ -895,3 +895,92 @@ describe("Jury: Huber certificates", () => {
     expect(weight("https://github.com/ethereum/go-ethereum")).to.be.closeTo(0.1238, 5e-4);
   });
 });
+
+describe("Jury: remaining guards", () => {
+  it("resolve paths refuse the wrong kind, and reveals refuse outsiders", async () => {
+    const { connection: conn, jury, outsider } = await loadFixture(juryFixture);
+    const tri = await create(jury, pairParams(3, { triangle: true }));
+    await commitAndReveal(conn, jury, tri, (p) => pairBallots(jury, tri, [[p[0], TRIANGLE]]));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.submitHuber([tri, [], [0n, 0n, 0n]]),
+      jury,
+      "WrongKind",
+      [tri],
+    );
+    const huber = await create(jury, pairParams(3));
+    await commitAndReveal(conn, jury, huber, (p) => pairBallots(jury, huber, [[p[0], TRIANGLE]]));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.resolveTriangle([huber]),
+      jury,
+      "WrongKind",
+      [huber],
+    );
+    const score = await create(jury, scoreParams());
+    await commitAndReveal(conn, jury, score, (p) => scoreBallots(jury, score, [[p[0], ONE]]));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.submitHuber([score, [], []]),
+      jury,
+      "WrongKind",
+      [score],
+    );
+    const open = await create(jury, scoreParams());
+    await advanceAndDraw(conn, jury, open);
+    await advanceToReveal(conn, jury, open);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.revealScore([open, ONE, newSalt()], { account: outsider.account }),
+      jury,
+      "NotOnPanel",
+      [open, getAddress(outsider.account.address)],
+    );
+  });
+
+  it("huberGradient (view): checks lengths, delta, items and logit range", async () => {
+    const { jury } = await loadFixture(juryFixture);
+    const word = packPair(0, 2, 10n ** 18n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.read.huberGradient([2n, [word], [0n], ONE]),
+      jury,
+      "WrongLogitCount",
+      [1n, 2n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.read.huberGradient([2n, [word], [0n, 0n], 1n << 128n]),
+      jury,
+      "InvalidParams",
+      ["deltaWad"],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.read.huberGradient([2n, [word], [0n, 0n], ONE]),
+      jury,
+      "ItemOutOfRange",
+      [0n, 2n, 2n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.read.huberGradient([3n, [word], [10n ** 24n + 1n, 0n, 0n], ONE]),
+      jury,
+      "LogitTooLarge",
+      [0n, 10n ** 24n + 1n],
+    );
+    // One comparison, residual 1 inside delta: item 0 gets +1, item 2 gets -1.
+    expect(await jury.read.huberGradient([3n, [word], [0n, 0n, 0n], 2n * ONE])).to.deep.equal([
+      ONE,
+      0n,
+      -ONE,
+    ]);
+  });
+
+  it("addJuror: at most MAX_JURORS", async () => {
+    const { jury } = await loadFixture(juryFixture);
+    const max = Number(await jury.read.MAX_JURORS());
+    const have = (await jury.read.jurors()).length;
+    for (let i = have; i < max; i++) {
+      await jury.write.addJuror([labelAddress(`filler-${i}`)]);
+    }
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.addJuror([labelAddress("one-too-many")]),
+      jury,
+      "TooManyJurors",
+      [BigInt(max)],
+    );
+  });
+});

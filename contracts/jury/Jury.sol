@@ -75,7 +75,8 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
     mapping(uint256 evaluationId => mapping(address juror => Ballot)) private _ballots;
     mapping(uint256 evaluationId => uint256[]) private _scores;
     mapping(uint256 evaluationId => int256[3][]) private _triangles;
-    mapping(uint256 evaluationId => uint256[]) private _results;
+    /// @dev Payouts are at most 1e18 < 2^64, so four share a slot.
+    mapping(uint256 evaluationId => uint64[]) private _results;
 
     address[] private _jurorList;
     mapping(address juror => uint256 indexPlusOne) private _jurorIndex;
@@ -438,7 +439,9 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IJury
     function resultOf(uint256 evaluationId) external view returns (uint256[] memory payouts) {
-        return _results[evaluationId];
+        uint64[] storage stored = _results[evaluationId];
+        payouts = new uint256[](stored.length);
+        for (uint256 i; i < stored.length; ++i) payouts[i] = stored[i];
     }
 
     /// @inheritdoc IJury
@@ -596,7 +599,9 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         int256[] memory logits
     ) private {
         e.status = Status.Resolved;
-        _results[evaluationId] = payouts;
+        uint64[] storage stored = _results[evaluationId];
+        // Every payout is at most 1e18 < 2^64 (softmax weights and scores sum to 1e18).
+        for (uint256 i; i < payouts.length; ++i) stored.push(uint64(payouts[i]));
         uint256 pot = _releaseStakes(e, evaluationId) + e.params.fee + e.params.feeFromFund;
         uint256 revealers = e.revealCount;
         // Rounds down; the remainder (< revealers) goes to the jury fund.
