@@ -37,6 +37,7 @@ import {
 import { InputError } from "../src/qfInput.js";
 
 import { Rng } from "./helpers/rng.js";
+import { runTask } from "./helpers/tasks.js";
 
 const TRIAL = path.resolve(import.meta.dirname, "../data/deepfunding/juror_pairs_trial.csv");
 const EIPS = "https://github.com/ethereum/eips";
@@ -517,24 +518,6 @@ describe("huber: triangleCheck and pruneCycles", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-/** Runs a task and returns the exit code it set (resetting it so mocha is unaffected). */
-async function runTask(name: string, args: Record<string, unknown>): Promise<number> {
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  const log = console.log;
-  const error = console.error;
-  console.log = () => {};
-  console.error = () => {};
-  try {
-    await hre.tasks.getTask(name).run(args);
-    return Number(process.exitCode ?? 0);
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.exitCode = saved;
-  }
-}
 
 describe("jury:aggregate", () => {
   it("jury:aggregate: writes the exact JSON shape on the trial file", async () => {

@@ -9,6 +9,7 @@ import { describe, it } from "mocha";
 import { BallotError, ballotToJson, newSalt, readBallot } from "../src/juryChain.js";
 import { UsageError } from "../tasks/common.js";
 import { readRatings } from "../tasks/jury.js";
+import { runTaskQuietly as runTask } from "./helpers/tasks.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "jury-tasks-"));
 
@@ -16,25 +17,6 @@ function file(name: string, body: string): string {
   const f = path.join(dir, name);
   writeFileSync(f, body);
   return f;
-}
-
-/** Runs a task; returns its exit code and what it printed to stderr. */
-async function runTask(name: string, args: Record<string, unknown>) {
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  const log = console.log;
-  const error = console.error;
-  const errors: string[] = [];
-  console.log = () => {};
-  console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
-  try {
-    await hre.tasks.getTask(name).run(args);
-    return { code: Number(process.exitCode ?? 0), stderr: errors.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.exitCode = saved;
-  }
 }
 
 describe("jury tasks", () => {

@@ -16,6 +16,7 @@ import {
   labelAddress,
   registerGaps,
 } from "../src/qfChain.js";
+import { runTask } from "./helpers/tasks.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "qf-tasks-"));
 
@@ -23,24 +24,6 @@ function writeInput(name: string, body: unknown): string {
   const file = path.join(dir, name);
   writeFileSync(file, typeof body === "string" ? body : JSON.stringify(body));
   return file;
-}
-
-/** Runs a task and returns the exit code it set (resetting it so mocha is unaffected). */
-async function runTask(name: string, args: Record<string, unknown>): Promise<number> {
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  const log = console.log;
-  const error = console.error;
-  console.log = () => {};
-  console.error = () => {};
-  try {
-    await hre.tasks.getTask(name).run(args);
-    return Number(process.exitCode ?? 0);
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.exitCode = saved;
-  }
 }
 
 /** A round with broad support, a whale and a repeated pair; T is about 14,900 tokens. */
