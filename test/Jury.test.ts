@@ -312,24 +312,46 @@ describe("Jury: drawing panels", () => {
     expect(panels.size).to.be.greaterThan(1);
   });
 
-  it("drawPanel: skips jurors without the free stake; NotEnoughJurors when too few", async () => {
+  it("drawPanel: skips jurors staked below the minimum; locks what is free; NotEnoughJurors", async () => {
     const { connection: conn, jury, jurors } = await loadFixture(juryFixture);
     for (const j of jurors.slice(0, 4)) await jury.write.unstake([STAKE], { account: j });
-    const id = await create(jury, scoreParams({ panelSize: 3 }));
-    const panel = await advanceAndDraw(conn, jury, id);
-    for (const p of panel) expect(jurors.slice(4).map((j) => getAddress(j))).to.include(p);
-    const second = await create(jury, scoreParams({ panelSize: 1 }));
-    await mine(2);
-    // The three staked jurors have half their stake locked: still eligible for another half.
-    await jury.write.drawPanel([second]);
-    const third = await create(jury, scoreParams({ panelSize: 3 }));
+    const staked = jurors.slice(4).map((j) => getAddress(j));
+    const ids = [];
+    for (let k = 0; k < 3; k++) ids.push(await create(jury, scoreParams({ panelSize: 3 })));
+    for (const id of ids) {
+      const panel = await advanceAndDraw(conn, jury, id);
+      expect([...panel].sort()).to.deep.equal([...staked].sort());
+    }
+    // Two panels lock half of each stake each; the third finds nothing free to lock.
+    for (const j of staked) expect(await jury.read.stakeOf([j])).to.deep.equal([STAKE, STAKE]);
+    for (const j of staked) expect((await jury.read.ballotOf([ids[2], j]))[0]).to.equal(1);
+    const fourth = await create(jury, scoreParams({ panelSize: 4 }));
     await mine(2);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      jury.write.drawPanel([third]),
+      jury.write.drawPanel([fourth]),
       jury,
       "NotEnoughJurors",
-      [2n, 3n],
+      [3n, 4n],
     );
+  });
+
+  it("drawPanel: eligibility is as of the draw block; later stakes, unstakes and joins do not count", async () => {
+    const { connection: conn, jury, jurors, outsider } = await loadFixture(juryFixture);
+    const id = await create(jury, scoreParams({ panelSize: 7 }));
+    await mine(3); // past the draw block: its hash, the seed, is now known
+    await jury.write.unstake([STAKE], { account: jurors[0] });
+    await jury.write.addJuror([outsider.account.address]);
+    await jury.write.stake([STAKE], { account: outsider.account });
+    const panel = await advanceAndDraw(conn, jury, id);
+    // The juror who left after the draw block is still drawn (with nothing left to lock), and
+    // the one who joined after it is not.
+    expect(panel).to.include(getAddress(jurors[0]));
+    expect(panel).to.not.include(getAddress(outsider.account.address));
+    expect(await jury.read.stakeOf([jurors[0]])).to.deep.equal([0n, 0n]);
+    const late = await create(jury, scoreParams({ panelSize: 8, minStake: 0n }));
+    await mine(2);
+    await jury.write.drawPanel([late]);
+    expect((await jury.read.panelOf([late])).length).to.equal(8);
   });
 
   it("drawPanel: a draw block older than 256 blocks is rescheduled, then drawn", async () => {

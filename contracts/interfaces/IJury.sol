@@ -5,8 +5,10 @@ pragma solidity ^0.8.24;
 /// @notice Commit-reveal evaluations by a panel of jurors, with an aggregation the chain checks.
 ///
 /// Registry: the admin curates the jurors. A juror may stake the jury's token; an evaluation
-/// may require a minimum stake, which is locked while the juror sits on its panel and lost if
-/// the juror does not reveal.
+/// may require a minimum stake. Eligibility is judged as of the evaluation's draw block (a juror
+/// registered by then whose stake at that block was at least the minimum), so changes made once
+/// the draw's seed is known cannot steer the panel. At the draw the minimum is locked (or what
+/// is free of it, for a juror on several panels), and it is lost if the juror does not reveal.
 ///
 /// Lifecycle of an evaluation (created by an EVALUATOR_ROLE holder, who pays its fee):
 /// 1. Pending: the panel is drawn by `drawPanel`, at the earliest in the block after

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IConditionalTokens} from "../interfaces/IConditionalTokens.sol";
@@ -17,6 +18,7 @@ import {TokenCalls} from "../libraries/TokenCalls.sol";
 /// costs far less than reading one storage slot per comparison. The `PairsRevealed` events
 /// carry the words, so anyone can rebuild the list.
 contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
+    using Checkpoints for Checkpoints.Trace208;
     // ------------------------------------------------------------------------------------------
     // Constants
     // ------------------------------------------------------------------------------------------
@@ -56,6 +58,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
 
     struct Ballot {
         uint8 state; // 0, _ON_PANEL, _COMMITTED, _REVEALED
+        uint128 locked; // stake locked for this evaluation
         bytes32 commitment;
     }
 
@@ -81,6 +84,10 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
     address[] private _jurorList;
     mapping(address juror => uint256 indexPlusOne) private _jurorIndex;
     mapping(address juror => StakeInfo) private _stakes;
+    /// @dev Each juror's stake by block, so that a draw sees the stakes as they were at its
+    /// draw block, before its seed was known.
+    mapping(address juror => Checkpoints.Trace208) private _stakeHistory;
+    mapping(address juror => uint256 blockNumber) private _registeredAt;
     mapping(address account => uint256 amount) private _owed;
     uint256 private _juryFund;
 
@@ -112,6 +119,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         if (_jurorList.length >= MAX_JURORS) revert TooManyJurors(MAX_JURORS);
         _jurorList.push(juror);
         _jurorIndex[juror] = _jurorList.length;
+        _registeredAt[juror] = block.number;
         emit JurorAdded(juror);
     }
 
@@ -132,6 +140,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         if (amount == 0) revert ZeroAmount();
         StakeInfo storage s = _stakes[msg.sender];
         s.staked = SafeCast.toUint128(s.staked + amount);
+        _recordStake(msg.sender, s.staked);
         emit Staked(msg.sender, amount);
         _pull(amount);
     }
@@ -144,6 +153,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         if (amount > free) revert InsufficientFreeStake(free, amount);
         // amount <= free <= staked < 2^128.
         s.staked -= uint128(amount);
+        _recordStake(msg.sender, s.staked);
         emit Unstaked(msg.sender, amount);
         TokenCalls.transfer(TOKEN, msg.sender, amount);
     }
@@ -208,12 +218,17 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         address[] memory eligible = new address[](count);
         uint256 n;
         for (uint256 i; i < count; ++i) {
+            // Eligibility is read as of the draw block, whose hash was unknown until it was
+            // sealed: staking, unstaking or registering after it cannot change the panel.
             address juror = _jurorList[i];
-            StakeInfo storage s = _stakes[juror];
-            if (s.staked - s.locked >= minStake) {
-                eligible[n] = juror;
-                ++n;
+            if (_registeredAt[juror] > drawBlock) continue;
+            if (
+                minStake > 0 && _stakeHistory[juror].upperLookupRecent(uint48(drawBlock)) < minStake
+            ) {
+                continue;
             }
+            eligible[n] = juror;
+            ++n;
         }
         if (n < panelSize) revert NotEnoughJurors(n, panelSize);
 
@@ -224,9 +239,16 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
             (eligible[i], eligible[j]) = (eligible[j], eligible[i]);
             address juror = eligible[i];
             panel.push(juror);
-            _ballots[evaluationId][juror].state = _ON_PANEL;
-            // minStake < 2^128 and it was free, so locked stays <= staked.
-            if (minStake > 0) _stakes[juror].locked += uint128(minStake);
+            Ballot storage ballot = _ballots[evaluationId][juror];
+            ballot.state = _ON_PANEL;
+            if (minStake > 0) {
+                // Locks minStake, or what is free of it when other panels hold the rest.
+                StakeInfo storage s = _stakes[juror];
+                uint256 free = s.staked - s.locked;
+                uint128 lock = uint128(free < minStake ? free : minStake);
+                s.locked += lock;
+                ballot.locked = lock;
+            }
         }
         uint256 commitEnd = block.timestamp + e.params.commitDuration;
         uint256 revealEnd = commitEnd + e.params.revealDuration;
@@ -297,7 +319,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         ballot.state = _REVEALED;
         ++e.revealCount;
         // At most 2^32 reveals of 256 comparisons each would be needed to overflow; the panel is
-        // at most 32 jurors.
+        // at most 64 jurors.
         e.comparisonCount += uint32(pairs.length);
         e.comparisonsHash = hash;
         emit PairsRevealed(evaluationId, msg.sender, pairs, packed);
@@ -572,21 +594,27 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         Evaluation storage e,
         uint256 evaluationId
     ) private returns (uint256 slashed) {
-        uint128 minStake = e.params.minStake;
-        if (minStake == 0) return 0;
+        if (e.params.minStake == 0) return 0;
         address[] storage panel = _panels[evaluationId];
         for (uint256 i; i < panel.length; ++i) {
             address juror = panel[i];
+            Ballot storage ballot = _ballots[evaluationId][juror];
+            uint128 lock = ballot.locked;
             StakeInfo storage s = _stakes[juror];
-            // The draw locked minStake for this evaluation, so locked >= minStake and staked >=
-            // locked; unstake never touches locked stake.
-            s.locked -= minStake;
-            if (_ballots[evaluationId][juror].state != _REVEALED) {
-                s.staked -= minStake;
-                slashed += minStake;
-                emit StakeSlashed(evaluationId, juror, minStake);
+            // The draw added `lock` to locked and unstake never takes locked stake, so
+            // locked >= lock and staked >= locked.
+            s.locked -= lock;
+            if (ballot.state != _REVEALED && lock > 0) {
+                s.staked -= lock;
+                _recordStake(juror, s.staked);
+                slashed += lock;
+                emit StakeSlashed(evaluationId, juror, lock);
             }
         }
+    }
+
+    function _recordStake(address juror, uint128 staked) private {
+        _stakeHistory[juror].push(uint48(block.number), staked);
     }
 
     /// @dev Records the result, releases and slashes stakes, shares the fee and the slashed

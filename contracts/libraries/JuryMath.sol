@@ -183,7 +183,8 @@ library JuryMath {
     /// rebuilt from the juror's other two (y02 = y01 + y12), which makes the juror's triangle
     /// consistent and gives logits x0 = -(y01 + y02) / 3, x1 = x0 + y01, x2 = x0 + y02. The result
     /// is the per-item median of the jurors' logits, re-centred to sum to exactly zero.
-    /// @dev Every |y| <= 6.91e18, so no sum here comes near overflow.
+    /// @dev Every |y| <= 6.91e18, so no sum here comes near overflow. Ratios are rebuilt in
+    /// place: `ratios` is modified.
     function triangle(int256[3][] memory ratios) internal pure returns (int256[] memory x) {
         uint256 jurors = ratios.length;
         int256[3] memory consensus;

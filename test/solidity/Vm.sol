@@ -23,6 +23,11 @@ interface Vm {
     function deal(address account, uint256 newBalance) external;
 
     function label(address account, string calldata newLabel) external;
+
+    function roll(uint256 newHeight) external;
+
+    /// @dev Only for blocks in [block.number - 256, block.number).
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
 }
 
 address constant VM_ADDRESS = 0x7109709ECfa91a80626fF3989D68f67F5b1DD12D;
