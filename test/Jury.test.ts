@@ -204,7 +204,8 @@ describe("Jury: creating evaluations", () => {
       [4, { triangle: true }, "triangle"],
       [4, { deltaWad: 0n }, "deltaWad"],
       [4, { toleranceWad: 0n }, "toleranceWad"],
-      [4, { toleranceWad: 10n ** 15n + 1n }, "toleranceWad"],
+      [4, { toleranceWad: 10n ** 9n + 1n }, "toleranceWad"],
+      [4, { toleranceWad: 8191n }, "toleranceWad"],
     ];
     for (const [items, overrides, field] of pairCases) {
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -1003,6 +1004,92 @@ describe("Jury: remaining guards", () => {
       jury,
       "TooManyJurors",
       [BigInt(max)],
+    );
+  });
+});
+
+describe("Jury: review fixes", () => {
+  it("createEvaluation: one evaluation per vault question", async () => {
+    const { jury, vault } = await loadFixture(juryFixture);
+    const q = question("asked once");
+    await vault.write.prepareCondition([jury.address, q, 2n]);
+    await create(jury, scoreParams({ questionId: q }));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.createEvaluation([scoreParams({ questionId: q })]),
+      jury,
+      "InvalidParams",
+      ["questionId"],
+    );
+  });
+
+  it("cancelEvaluation: refused once the seed is known, unless the panel cannot be drawn", async () => {
+    const { jury, jurors } = await loadFixture(juryFixture);
+    const id = await create(jury, scoreParams());
+    await mine(2);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.cancelEvaluation([id]),
+      jury,
+      "SeedKnown",
+      [id],
+    );
+    // Too few jurors at the draw block: the evaluation could never be drawn, so it may go.
+    for (const j of jurors.slice(2)) await jury.write.unstake([STAKE], { account: j });
+    const stuck = await create(jury, scoreParams());
+    await mine(2);
+    await jury.write.cancelEvaluation([stuck]);
+    expect((await jury.read.evaluation([stuck])).status).to.equal(Status.Cancelled);
+  });
+
+  it("failEvaluation: an evaluation nobody resolves fails after the grace period", async () => {
+    const { connection: conn, jury, admin } = await loadFixture(juryFixture);
+    const id = await create(jury, pairParams(3, { panelSize: 3 }));
+    const { panel } = await commitAndReveal(conn, jury, id, (p) =>
+      pairBallots(jury, id, [[p[0], TRIANGLE]]),
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.failEvaluation([id]),
+      jury,
+      "HasReveals",
+      [id, 1n],
+    );
+    await time.increase(30 * 86_400);
+    await jury.write.failEvaluation([id]);
+    // The revealer's stake is released, the two silent jurors lose theirs, the fee goes back.
+    expect(await jury.read.stakeOf([panel[0]])).to.deep.equal([STAKE, 0n]);
+    expect(await jury.read.stakeOf([panel[1]])).to.deep.equal([STAKE / 2n, 0n]);
+    expect(await jury.read.juryFund()).to.equal(STAKE);
+    expect(await jury.read.owed([admin.account.address])).to.equal(FEE);
+  });
+
+  it("revealPairs: at most MAX_COMPARISONS in an evaluation", async () => {
+    const { connection: conn, jury, token } = await loadFixture(juryFixture);
+    for (const j of await jury.read.jurors()) await jury.write.removeJuror([j]);
+    const many = Array.from({ length: 17 }, (_, i) => labelAddress(`bulk-${i}`));
+    for (const a of many) {
+      await fundWallet(conn, token, jury, a, 0n);
+      await jury.write.addJuror([a]);
+    }
+    const id = await create(jury, pairParams(20, { panelSize: 17, minStake: 0n }));
+    const full: Rating[] = Array.from({ length: 256 }, (_, k) => ({
+      a: k % 20,
+      b: (k + 1) % 20,
+      choice: 1 + (k % 2),
+      multiplier: 150,
+    }));
+    const panel = await advanceAndDraw(conn, jury, id);
+    const ballots = pairBallots(
+      jury,
+      id,
+      panel.map((j) => [j, full] as [Address, Rating[]]),
+    );
+    for (const b of ballots) await commitBallot(jury, b);
+    await advanceToReveal(conn, jury, id);
+    for (const b of ballots.slice(0, 16)) await revealBallot(jury, b);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      revealBallot(jury, ballots[16]),
+      jury,
+      "TooManyComparisons",
+      [4352n, 4096n],
     );
   });
 });

@@ -29,7 +29,8 @@ pragma solidity ^0.8.24;
 ///      - Huber (`submitHuber`): anyone submits logits x; the contract checks that x minimises
 ///        sum_k huber_delta(r_k) + (RIDGE / 2) |x|^2 with r_k = y_k - (x_b - x_a), by checking
 ///        that the gradient is zero within `tolerance` at every item. The loss is convex and
-///        the ridge makes it strictly convex, so this certifies the unique optimum.
+///        the ridge makes it strictly convex, so this certifies the unique optimum to within
+///        the tolerance (a logit held only by the ridge is free by up to tolerance / 1e-6).
 ///      - Triangle (`resolveTriangle`, three items, each juror rates all three pairs): each
 ///        juror's ratio farthest from the panel's per-pair median is dropped and rebuilt from
 ///        their other two; the result is the per-item median of the jurors' logits.
@@ -68,7 +69,8 @@ interface IJury {
     /// @param commitDuration Seconds of the commit window, from the draw.
     /// @param revealDuration Seconds of the reveal window, after the commit window.
     /// @param deltaWad Huber parameter delta (1e18 = 1.0); > 0 for Huber evaluations.
-    /// @param toleranceWad Largest accepted |gradient| per item (1e18 = 1.0), <= 1e15.
+    /// @param toleranceWad Largest accepted |gradient| per item (1e18 = 1.0), from
+    /// `MIN_TOLERANCE` (8192 wei) to `MAX_TOLERANCE` (1e9, i.e. 1e-9).
     /// @param minStake Stake a juror needs to be drawn; locked while on the panel.
     /// @param fee Paid by the creator (pulled from msg.sender) to the revealing jurors.
     /// @param feeFromFund Taken from the jury fund and added to the fee.
@@ -198,6 +200,7 @@ interface IJury {
     error LogitOutOfRange(uint256 item, int256 logit);
     error NotOptimal(uint256 item, int256 gradient, uint256 tolerance);
     error NothingOwed(address account);
+    error SeedKnown(uint256 evaluationId);
 
     // ------------------------------------------------------------------------------------------
     // Registry and stakes
@@ -231,7 +234,8 @@ interface IJury {
     ) external returns (uint256 evaluationId);
 
     /// @notice Cancels a Pending evaluation (EVALUATOR_ROLE); the fee is owed back to the creator
-    /// and `feeFromFund` returns to the fund.
+    /// and `feeFromFund` returns to the fund. Once the draw block's hash is known (the panel is
+    /// then determined) it reverts with `SeedKnown`, unless too few jurors are eligible to draw.
     function cancelEvaluation(uint256 evaluationId) external;
 
     /// @notice Draws the panel (anyone), after block `drawBlock`. When that block's hash is no
@@ -243,7 +247,8 @@ interface IJury {
     /// @notice A panel member's commitment, once, during the commit window.
     function commit(uint256 evaluationId, bytes32 commitment) external;
 
-    /// @notice Reveals pairwise comparisons (1 to `MAX_REVEAL_PAIRS`), during the reveal window.
+    /// @notice Reveals pairwise comparisons (1 to `MAX_REVEAL_PAIRS`, and at most
+    /// `MAX_COMPARISONS` in the evaluation: `TooManyComparisons`), during the reveal window.
     /// They must hash to the commitment (`CommitmentMismatch`) and be valid (`UnknownItem`,
     /// `SameItem`, `BadChoice`, `BadMultiplier`; `TriangleIncomplete` for a triangle evaluation
     /// unless they are the three pairs once each).
@@ -270,9 +275,10 @@ interface IJury {
     /// @notice Resolves a triangle evaluation (anyone).
     function resolveTriangle(uint256 evaluationId) external;
 
-    /// @notice Marks an evaluation nobody revealed as Failed (anyone, after the reveal window):
-    /// the panel's locked stakes go to the jury fund, the fee is owed back to the creator and
-    /// `feeFromFund` returns to the fund.
+    /// @notice Marks an evaluation as Failed (anyone): one nobody revealed, after the reveal
+    /// window, or one nobody resolved within `RESOLVE_GRACE` after it (`HasReveals` before). The
+    /// locked stakes of panel members who did not reveal go to the jury fund, the others are
+    /// released; the fee is owed back to the creator and `feeFromFund` returns to the fund.
     function failEvaluation(uint256 evaluationId) external;
 
     /// @notice Pays msg.sender what it is owed (juror pay, refunded fees) to `to`.

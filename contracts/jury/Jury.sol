@@ -30,7 +30,18 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
     uint256 public constant MAX_PANEL = 64;
     uint256 public constant MAX_ITEMS = 256;
     uint256 public constant MAX_REVEAL_PAIRS = 256;
-    uint256 public constant MAX_TOLERANCE = 1e15;
+    /// @notice Bounds of the Huber tolerance. Where every residual of an item is clipped only the
+    /// ridge (1e-6) holds its logit, so a tolerance t leaves it free by up to t / 1e-6: at most
+    /// 1e-3 here. The floor keeps an integer certificate possible (one wei of a logit moves a
+    /// gradient by up to twice the item's comparisons).
+    uint256 public constant MAX_TOLERANCE = 1e9;
+    uint256 public constant MIN_TOLERANCE = 2 * MAX_COMPARISONS;
+
+    /// @notice Comparisons an evaluation takes in all, so that a certificate fits in a block.
+    uint256 public constant MAX_COMPARISONS = 4096;
+
+    /// @notice After the reveal window plus this, an evaluation nobody resolved may be failed.
+    uint256 public constant RESOLVE_GRACE = 30 days;
     uint256 public constant MAX_DURATION = 365 days;
 
     /// @notice The panel is drawn from the hash of the block this many blocks after creation.
@@ -90,6 +101,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
     mapping(address juror => uint256 blockNumber) private _registeredAt;
     mapping(address account => uint256 amount) private _owed;
     uint256 private _juryFund;
+    mapping(bytes32 questionId => bool) private _questionUsed;
 
     // ------------------------------------------------------------------------------------------
     // Constructor
@@ -177,6 +189,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         _validate(p);
         if (p.feeFromFund > _juryFund) revert InsufficientJuryFund(_juryFund, p.feeFromFund);
         _juryFund -= p.feeFromFund;
+        if (p.questionId != bytes32(0)) _questionUsed[p.questionId] = true;
         evaluationId = _evaluations.length;
         Evaluation storage e = _evaluations.push();
         e.params = p;
@@ -191,6 +204,13 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
     function cancelEvaluation(uint256 evaluationId) external onlyRole(EVALUATOR_ROLE) nonReentrant {
         Evaluation storage e = _evaluation(evaluationId);
         if (e.status != Status.Pending) revert WrongStatus(evaluationId, e.status);
+        // Once the seed is known the panel is known: cancelling then would re-roll it, so it is
+        // allowed only when the panel cannot be drawn.
+        uint256 drawBlock = e.drawBlock;
+        if (block.number > drawBlock && blockhash(drawBlock) != bytes32(0)) {
+            (, uint256 eligibleCount) = _eligibleJurors(e, drawBlock);
+            if (eligibleCount >= e.params.panelSize) revert SeedKnown(evaluationId);
+        }
         e.status = Status.Cancelled;
         _owed[e.creator] += e.params.fee;
         _juryFund += e.params.feeFromFund;
@@ -214,22 +234,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
 
         uint256 minStake = e.params.minStake;
         uint256 panelSize = e.params.panelSize;
-        uint256 count = _jurorList.length;
-        address[] memory eligible = new address[](count);
-        uint256 n;
-        for (uint256 i; i < count; ++i) {
-            // Eligibility is read as of the draw block, whose hash was unknown until it was
-            // sealed: staking, unstaking or registering after it cannot change the panel.
-            address juror = _jurorList[i];
-            if (_registeredAt[juror] > drawBlock) continue;
-            if (
-                minStake > 0 && _stakeHistory[juror].upperLookupRecent(uint48(drawBlock)) < minStake
-            ) {
-                continue;
-            }
-            eligible[n] = juror;
-            ++n;
-        }
+        (address[] memory eligible, uint256 n) = _eligibleJurors(e, drawBlock);
         if (n < panelSize) revert NotEnoughJurors(n, panelSize);
 
         // A partial Fisher-Yates shuffle: the first panelSize places of `eligible`.
@@ -278,6 +283,8 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         if (pairs.length == 0) revert EmptyReveal();
         if (pairs.length > MAX_REVEAL_PAIRS)
             revert TooManyComparisons(pairs.length, MAX_REVEAL_PAIRS);
+        uint256 total = e.comparisonCount + pairs.length;
+        if (total > MAX_COMPARISONS) revert TooManyComparisons(total, MAX_COMPARISONS);
         if (ballot.commitment != pairsCommitment(evaluationId, msg.sender, pairs, salt)) {
             revert CommitmentMismatch(evaluationId, msg.sender);
         }
@@ -407,7 +414,11 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         Evaluation storage e = _evaluation(evaluationId);
         if (e.status != Status.Drawn) revert WrongStatus(evaluationId, e.status);
         if (block.timestamp < e.revealEnd) revert RevealStillOpen(evaluationId, e.revealEnd);
-        if (e.revealCount != 0) revert HasReveals(evaluationId, e.revealCount);
+        // With reveals, only an evaluation nobody resolved within the grace period may fail: its
+        // revealers get their stakes back, its fee returns.
+        if (e.revealCount != 0 && block.timestamp < e.revealEnd + RESOLVE_GRACE) {
+            revert HasReveals(evaluationId, e.revealCount);
+        }
         e.status = Status.Failed;
         uint256 slashed = _releaseStakes(e, evaluationId);
         _juryFund += slashed + e.params.feeFromFund;
@@ -545,7 +556,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
                 if (p.items != 3) revert InvalidParams("triangle");
             } else {
                 if (p.deltaWad == 0) revert InvalidParams("deltaWad");
-                if (p.toleranceWad == 0 || p.toleranceWad > MAX_TOLERANCE)
+                if (p.toleranceWad < MIN_TOLERANCE || p.toleranceWad > MAX_TOLERANCE)
                     revert InvalidParams("toleranceWad");
             }
         } else {
@@ -558,12 +569,39 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
         if (p.revealDuration == 0 || p.revealDuration > MAX_DURATION)
             revert InvalidParams("revealDuration");
         if (p.questionId != bytes32(0)) {
-            if (address(VAULT) == address(0)) revert InvalidParams("questionId");
+            // One evaluation per question: a second could never report, and would be stuck.
+            if (address(VAULT) == address(0) || _questionUsed[p.questionId]) {
+                revert InvalidParams("questionId");
+            }
             uint256 slots = p.kind == Kind.Pairwise ? p.items : 2;
             bytes32 conditionId = VAULT.getConditionId(address(this), p.questionId, slots);
             if (VAULT.outcomeSlotCount(conditionId) != slots || VAULT.isResolved(conditionId)) {
                 revert InvalidParams("questionId");
             }
+        }
+    }
+
+    /// @dev Jurors registered by `drawBlock` whose stake at that block was at least the
+    /// minimum, in registry order (the first `n` entries of `eligible`).
+    function _eligibleJurors(
+        Evaluation storage e,
+        uint256 drawBlock
+    ) private view returns (address[] memory eligible, uint256 n) {
+        uint256 minStake = e.params.minStake;
+        uint256 count = _jurorList.length;
+        eligible = new address[](count);
+        for (uint256 i; i < count; ++i) {
+            // Eligibility is read as of the draw block, whose hash was unknown until it was
+            // sealed: staking, unstaking or registering after it cannot change the panel.
+            address juror = _jurorList[i];
+            if (_registeredAt[juror] > drawBlock) continue;
+            if (
+                minStake > 0 && _stakeHistory[juror].upperLookupRecent(uint48(drawBlock)) < minStake
+            ) {
+                continue;
+            }
+            eligible[n] = juror;
+            ++n;
         }
     }
 

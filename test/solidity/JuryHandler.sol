@@ -498,7 +498,9 @@ contract JuryHandler is TestHelpers {
         bytes4 expected;
         if (g.status != IJury.Status.Drawn) expected = IJury.WrongStatus.selector;
         else if (currentTime < g.revealEnd) expected = IJury.RevealStillOpen.selector;
-        else if (g.reveals != 0) expected = IJury.HasReveals.selector;
+        else if (g.reveals != 0 && currentTime < g.revealEnd + 30 days) {
+            expected = IJury.HasReveals.selector;
+        }
         (bool ok, bytes memory ret) = _call(address(0), abi.encodeCall(IJury.failEvaluation, (id)));
         if (ok) g.failedCount++;
         if (!_outcome("fail", ok, ret, expected)) return;
@@ -576,7 +578,16 @@ contract JuryHandler is TestHelpers {
         if (!found) return;
         EvalGhost storage g = _evals[id];
         bytes4 expected;
-        if (g.status != IJury.Status.Pending) expected = IJury.WrongStatus.selector;
+        uint256 drawBlock = g.drawBlock;
+        if (g.status != IJury.Status.Pending) {
+            expected = IJury.WrongStatus.selector;
+        } else if (currentBlock > drawBlock && currentBlock - drawBlock <= 256) {
+            // The seed is known: cancelling is refused unless the panel cannot be drawn.
+            vm.setBlockhash(drawBlock, keccak256(abi.encode(drawBlock, "cancel")));
+            if (_eligibleCount(g.minStake, drawBlock) >= g.panelSize) {
+                expected = IJury.SeedKnown.selector;
+            }
+        }
         (bool ok, bytes memory ret) = _call(
             address(0),
             abi.encodeCall(IJury.cancelEvaluation, (id))
