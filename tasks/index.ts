@@ -207,6 +207,70 @@ function juryTasks() {
   ];
 }
 
+function dfTasks() {
+  const graphOption = {
+    name: "graph" as const,
+    description: "DependencyGraph address (default: this network's Ignition deployment)",
+    defaultValue: "",
+  };
+  const account = {
+    name: "account" as const,
+    description: "Index of the sending account",
+    defaultValue: "0",
+  };
+  return [
+    task("df:import", "Register the Deep Funding data's nodes, seeds and edges (idempotent)")
+      .addOption({
+        name: "seeds",
+        description: "Seed list JSON (default: data/deepfunding/seed_repos_v2.json)",
+        defaultValue: "",
+      })
+      .addOption({
+        name: "weights",
+        description:
+          "Dependency weights CSV (default: data/deepfunding/dependency_weights_eval.csv)",
+        defaultValue: "",
+      })
+      .addOption({
+        name: "limitSeeds",
+        description: "Import only the first N seeds (default: all)",
+        defaultValue: "",
+      })
+      .addOption({
+        name: "payout",
+        description: "Payout address of every new node (default: a placeholder per node)",
+        defaultValue: "",
+      })
+      .addOption(account)
+      .addOption(graphOption)
+      .setAction(() => import("./df-import.js"))
+      .build(),
+    task("df:propose", "Propose an edge from a seed to a node, with the bond")
+      .addOption({ name: "parent", description: "Parent seed (URL or 0xID)", defaultValue: "" })
+      .addOption({ name: "child", description: "Child node (URL or 0xID)", defaultValue: "" })
+      .addOption(account)
+      .addOption(graphOption)
+      .setAction(() => import("./df-propose.js"))
+      .build(),
+    task("df:claim", "Pay what the funding pot owes a node (or, with --all, every node)")
+      .addOption({ name: "node", description: "Node (URL or 0xID)", defaultValue: "" })
+      .addFlag({ name: "all", description: "Claim for every node owed something" })
+      .addOption(account)
+      .addOption({
+        name: "pot",
+        description: "FundingPot address (default: this network's Ignition deployment)",
+        defaultValue: "",
+      })
+      .addOption({
+        name: "graph",
+        description: "DependencyGraph address (default: the pot's registry)",
+        defaultValue: "",
+      })
+      .setAction(() => import("./df-claim.js"))
+      .build(),
+  ];
+}
+
 export default [
   task("qf:contribute", "Contribute tokens to a gap in the open round")
     .addOption({ name: "gap", description: "Gap id", defaultValue: "" })
@@ -283,6 +347,7 @@ export default [
 
   ...marketTasks(),
   ...juryTasks(),
+  ...dfTasks(),
 
   task("demo", "Run the end-to-end demonstration on the in-process chain")
     .addOption({ name: "report", description: "Also write a JSON report here", defaultValue: "" })

@@ -1,0 +1,1 @@
+export { importTask as default } from "./deepfunding.js";

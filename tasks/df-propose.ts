@@ -1,0 +1,1 @@
+export { proposeTask as default } from "./deepfunding.js";
