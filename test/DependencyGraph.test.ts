@@ -24,7 +24,7 @@ import {
 } from "viem";
 
 import { MAX_FUNDED_CHILDREN, nodeId, rankChildren } from "../src/graph.js";
-import { balanceDeltas, type BalanceReader } from "./helpers/balances.js";
+import { expectTokenChanges } from "./helpers/balances.js";
 import { Rng } from "./helpers/rng.js";
 
 const connection = await network.create();
@@ -59,20 +59,6 @@ async function mined(hash: Hash | Promise<Hash>) {
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
   expect(receipt.status).to.equal("success");
   return receipt;
-}
-
-/** Runs `action` and checks the token balance change of each listed address. */
-async function tokenChanges(
-  token: BalanceReader,
-  action: () => Promise<unknown>,
-  changes: { address: Address; amount: bigint }[],
-) {
-  const deltas = await balanceDeltas(
-    token,
-    changes.map((c) => c.address),
-    action,
-  );
-  expect(deltas).to.deep.equal(changes.map((c) => c.amount));
 }
 
 /** A token, the real Jury on it, and a graph with two seeds and five registered children. */
@@ -484,7 +470,7 @@ describe("DependencyGraph: edges", () => {
   it("proposeEdge: pulls the bond, records the proposer, emits", async () => {
     const { graph, token, alice } = await loadFixture(graphFixture);
     const who = getAddress(alice.account.address);
-    await tokenChanges(
+    await expectTokenChanges(
       token,
       () =>
         viem.assertions.emitWithArgs(
@@ -835,7 +821,7 @@ describe("DependencyGraph: settleEdges", () => {
     // Withdrawals move the owed bonds; then nothing is owed.
     for (const p of proposers) {
       const amount = owedBond.get(p)!;
-      await tokenChanges(
+      await expectTokenChanges(
         f.token,
         () =>
           viem.assertions.emitWithArgs(
@@ -932,7 +918,7 @@ describe("DependencyGraph: settleEdges", () => {
       "ZeroAddress",
     );
     const to = f.outsider.account.address;
-    await tokenChanges(
+    await expectTokenChanges(
       f.token,
       () => f.graph.write.withdrawBond([to], { account: f.alice.account }),
       [

@@ -32,7 +32,7 @@ import {
   nodeId,
   rankChildren,
 } from "../src/graph.js";
-import { balanceDeltas, type BalanceReader } from "./helpers/balances.js";
+import { balanceDeltas, expectTokenChanges } from "./helpers/balances.js";
 import { syntheticAddress } from "./helpers/qfFixture.js";
 import { Rng } from "./helpers/rng.js";
 
@@ -67,20 +67,6 @@ async function mined(hash: Hash | Promise<Hash>) {
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
   expect(receipt.status).to.equal("success");
   return receipt;
-}
-
-/** Runs `action` and checks the token balance change of each listed address. */
-async function tokenChanges(
-  token: BalanceReader,
-  action: () => Promise<unknown>,
-  changes: { address: Address; amount: bigint }[],
-) {
-  const deltas = await balanceDeltas(
-    token,
-    changes.map((c) => c.address),
-    action,
-  );
-  expect(deltas).to.deep.equal(changes.map((c) => c.amount));
 }
 
 /** The payout address the fixtures register for a node name. */
@@ -294,7 +280,7 @@ describe("FundingPot: deployment", () => {
 describe("FundingPot: fund and absorb", () => {
   it("fund: pulls the tokens into the round's pot and emits", async () => {
     const f = await loadFixture(potFixture);
-    await tokenChanges(
+    await expectTokenChanges(
       f.token,
       () =>
         viem.assertions.emitWithArgs(
@@ -455,7 +441,7 @@ describe("FundingPot: fund and absorb", () => {
     await time.increase(period);
     await qf.write.finalize([qfRound]);
     // (2 + 2)^2 = 16 tokens: 8 direct plus a match of 8.
-    await tokenChanges(f.token, () => qf.write.claim([qfRound, gapId.result]), [
+    await expectTokenChanges(f.token, () => qf.write.claim([qfRound, gapId.result]), [
       { address: f.pot.address, amount: tokens(16) },
     ]);
     await f.pot.write.absorb([9n], { account: f.outsider.account });
@@ -928,7 +914,7 @@ describe("FundingPot: claim", () => {
   it("claim: pays everything owed to the registry's payout address (anyone may call)", async () => {
     const f = await loadFixture(settledFixture);
     const x = nodeId("X");
-    await tokenChanges(
+    await expectTokenChanges(
       f.token,
       () =>
         viem.assertions.emitWithArgs(
@@ -970,7 +956,7 @@ describe("FundingPot: claim", () => {
     const y = nodeId("Y");
     const moved = syntheticAddress("beef", 1);
     await f.registry.write.setPayout([y, moved]);
-    await tokenChanges(f.token, () => f.pot.write.claim([y]), [
+    await expectTokenChanges(f.token, () => f.pot.write.claim([y]), [
       { address: moved, amount: tokens(135) },
       { address: payoutOf("Y"), amount: 0n },
     ]);
@@ -1010,7 +996,7 @@ describe("FundingPot: claim", () => {
     );
     // Registered later: the credit is still there.
     await f.registry.write.setPayout([id, payoutOf("unregistered")]);
-    await tokenChanges(f.token, () => f.pot.write.claim([id]), [
+    await expectTokenChanges(f.token, () => f.pot.write.claim([id]), [
       { address: payoutOf("unregistered"), amount: 100n },
     ]);
   });
@@ -1022,7 +1008,7 @@ describe("FundingPot: claim", () => {
       account: f.outsider.account.address,
     });
     expect(result).to.equal(tokens(1_000));
-    await tokenChanges(f.token, () => f.pot.write.claimMany([list]), [
+    await expectTokenChanges(f.token, () => f.pot.write.claimMany([list]), [
       { address: payoutOf("A"), amount: tokens(300) },
       { address: payoutOf("B"), amount: tokens(215) },
       { address: payoutOf("X"), amount: tokens(350) },
@@ -1040,7 +1026,7 @@ describe("FundingPot: claim", () => {
     await settleRound(f, 2n, tokens(100), SMALL);
     // X: 350 from round 1, 35 from round 2.
     expect(await f.pot.read.owed([nodeId("X")])).to.equal(tokens(385));
-    await tokenChanges(f.token, () => f.pot.write.claim([nodeId("X")]), [
+    await expectTokenChanges(f.token, () => f.pot.write.claim([nodeId("X")]), [
       { address: payoutOf("X"), amount: tokens(385) },
     ]);
   });
@@ -1190,7 +1176,7 @@ describe("FundingPot: the appendix example", () => {
     expect(await f.pot.read.owed([nodeId("Cypherpunk")])).to.equal(tokens(400));
     expect(await f.pot.read.owed([nodeId("Other")])).to.equal(tokens(570));
     expect((await f.pot.read.roundInfo([1n])).dust).to.equal(0n);
-    await tokenChanges(
+    await expectTokenChanges(
       f.token,
       () => f.pot.write.claimMany([["Swiss", "Cypherpunk", "Other"].map(nodeId)]),
       [

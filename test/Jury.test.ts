@@ -28,7 +28,7 @@ import {
 } from "../src/juryChain.js";
 import { fundWallet, labelAddress } from "../src/qfChain.js";
 import { Rng } from "./helpers/rng.js";
-import { balanceDeltas, type BalanceReader } from "./helpers/balances.js";
+import { expectTokenChanges } from "./helpers/balances.js";
 import {
   FEE,
   ONE,
@@ -48,20 +48,6 @@ const connection = await network.create();
 const { viem, networkHelpers } = connection;
 const { loadFixture, mine, time } = networkHelpers;
 const juryFixture = createJuryFixture(connection);
-
-/** Runs `action` and checks the token balance change of each listed address. */
-async function tokenChanges(
-  token: BalanceReader,
-  action: () => Promise<unknown>,
-  changes: { address: Address; amount: bigint }[],
-) {
-  const deltas = await balanceDeltas(
-    token,
-    changes.map((c) => c.address),
-    action,
-  );
-  expect(deltas).to.deep.equal(changes.map((c) => c.amount));
-}
 
 const TRIANGLE: Rating[] = [
   { a: 0, b: 1, choice: 2, multiplier: 200 },
@@ -112,7 +98,7 @@ describe("Jury: registry and stakes", () => {
       jury,
       "ZeroAmount",
     );
-    await tokenChanges(token, () => jury.write.unstake([ONE], { account: j }), [
+    await expectTokenChanges(token, () => jury.write.unstake([ONE], { account: j }), [
       { address: j, amount: ONE },
       { address: jury.address, amount: -ONE },
     ]);
@@ -165,7 +151,7 @@ describe("Jury: creating evaluations", () => {
     const { jury, token, admin } = await loadFixture(juryFixture);
     await jury.write.fundJury([5n * ONE]);
     const id = await jury.read.evaluationCount();
-    await tokenChanges(
+    await expectTokenChanges(
       token,
       () => jury.write.createEvaluation([scoreParams({ feeFromFund: 2n * ONE })]),
       [{ address: admin.account.address, amount: -FEE }],
@@ -248,7 +234,7 @@ describe("Jury: creating evaluations", () => {
     );
     expect(await jury.read.owed([admin.account.address])).to.equal(FEE);
     expect(await jury.read.juryFund()).to.equal(ONE);
-    await tokenChanges(token, () => jury.write.withdraw([admin.account.address]), [
+    await expectTokenChanges(token, () => jury.write.withdraw([admin.account.address]), [
       { address: admin.account.address, amount: FEE },
     ]);
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -598,7 +584,7 @@ describe("Jury: results and pay", () => {
     expect(await jury.read.owed([panel[0]])).to.equal(20n * ONE);
     expect(await jury.read.owed([panel[4]])).to.equal(0n);
     expect(await jury.read.stakeOf([panel[4]])).to.deep.equal([STAKE / 2n, 0n]);
-    await tokenChanges(token, () => jury.write.withdraw([panel[0]], { account: panel[0] }), [
+    await expectTokenChanges(token, () => jury.write.withdraw([panel[0]], { account: panel[0] }), [
       { address: panel[0], amount: 20n * ONE },
     ]);
     await viem.assertions.revertWithCustomErrorWithArgs(

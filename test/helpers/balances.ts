@@ -1,3 +1,4 @@
+import { expect } from "chai";
 import type { Address } from "viem";
 
 /** Anything with an ERC-20 style `balanceOf(address)` read. */
@@ -15,4 +16,18 @@ export async function balanceDeltas(
   await action();
   const after = await Promise.all(addresses.map((a) => token.read.balanceOf([a])));
   return after.map((b, i) => b - before[i]);
+}
+
+/** Runs `action` and checks the token balance change of each listed address. */
+export async function expectTokenChanges(
+  token: BalanceReader,
+  action: () => Promise<unknown>,
+  changes: readonly { address: Address; amount: bigint }[],
+): Promise<void> {
+  const deltas = await balanceDeltas(
+    token,
+    changes.map((c) => c.address),
+    action,
+  );
+  expect(deltas).to.deep.equal(changes.map((c) => c.amount));
 }
