@@ -63,8 +63,6 @@ contract JuryMathTest is TestHelpers {
     /// ln(999) * 1e18, the largest |y| a rating can give, rounded up.
     int256 internal constant MAX_Y = 6.907e18;
     /// ln 2 with 36 decimals.
-    uint256 internal constant LN2_36 = 693147180559945309417232121458176568;
-    uint256 internal constant UNIT36 = 1e36;
 
     JuryMathHarness internal h;
 
@@ -115,27 +113,6 @@ contract JuryMathTest is TestHelpers {
         for (uint256 i; i < n; ++i) {
             x[i] = ties ? boundInt(rand(seed, i), -5, 5) * WAD : boundInt(rand(seed, i), -lim, lim);
         }
-    }
-
-    /// @dev ln(num / den) * 1e36 for num >= den > 0, without PRBMath: a power of two is taken
-    /// out, then ln y = 2 atanh((y - 1) / (y + 1)) is summed to 1e-36 (|z| <= 1/3).
-    function refLn36(uint256 num, uint256 den) internal pure returns (uint256) {
-        uint256 k;
-        uint256 d = den;
-        while (d <= num / 2) {
-            d <<= 1;
-            ++k;
-        }
-        uint256 y = Math.mulDiv(num, UNIT36, d); // [1e36, 2e36)
-        uint256 z = ((y - UNIT36) * UNIT36) / (y + UNIT36);
-        uint256 z2 = (z * z) / UNIT36;
-        uint256 sum;
-        uint256 term = z;
-        for (uint256 i = 1; term != 0; i += 2) {
-            sum += term / i;
-            term = (term * z2) / UNIT36;
-        }
-        return k * LN2_36 + 2 * sum;
     }
 
     /// @dev Insertion-free reference sort: repeated selection of the minimum, on a copy.

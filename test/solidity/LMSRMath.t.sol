@@ -21,8 +21,6 @@ import {TestHelpers} from "./Vm.sol";
 contract LMSRMathTest is TestHelpers {
     uint256 internal constant WAD = 1e18;
     /// ln 2 with 36 decimals.
-    uint256 internal constant LN2_36 = 693147180559945309417232121458176568;
-    uint256 internal constant UNIT36 = 1e36;
 
     LMSRMathHarness internal h;
 
@@ -33,28 +31,6 @@ contract LMSRMathTest is TestHelpers {
     // ------------------------------------------------------------------------------------------
     // Reference math and helpers
     // ------------------------------------------------------------------------------------------
-
-    /// @dev ln(num / den) * 1e36 for num >= den > 0: a power of two is taken out, then
-    /// ln y = 2 atanh((y - 1) / (y + 1)) is summed to 1e-36 (|z| <= 1/3, so ~35 terms).
-    function refLn36(uint256 num, uint256 den) internal pure returns (uint256) {
-        require(den > 0 && num >= den, "refLn36 domain");
-        uint256 k;
-        uint256 d = den;
-        while (d <= num / 2) {
-            d <<= 1;
-            ++k;
-        }
-        uint256 y = Math.mulDiv(num, UNIT36, d); // [1e36, 2e36)
-        uint256 z = ((y - UNIT36) * UNIT36) / (y + UNIT36);
-        uint256 z2 = (z * z) / UNIT36;
-        uint256 sum;
-        uint256 term = z;
-        for (uint256 i = 1; term != 0; i += 2) {
-            sum += term / i;
-            term = (term * z2) / UNIT36;
-        }
-        return k * LN2_36 + 2 * sum;
-    }
 
     /// @dev b * ln(num / den), rounded down (num >= den).
     function refCost(uint256 b, uint256 num, uint256 den) internal pure returns (uint256) {

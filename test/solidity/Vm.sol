@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
 /// @notice The few cheatcodes these tests use (forge-std is not installed). Hardhat 3 runs
 /// Solidity tests on EDR, which serves the Foundry cheatcodes at this address.
 interface Vm {
@@ -80,6 +82,32 @@ abstract contract TestHelpers {
     // ------------------------------------------------------------------------------------------
 
     /// @dev Maps any x into [min, max] (inclusive), keeping small values unchanged where possible.
+    /// @notice 1e36 and ln 2 in it, for the reference logarithm.
+    uint256 internal constant UNIT36 = 1e36;
+    uint256 internal constant LN2_36 = 693147180559945309417232121458176568;
+
+    /// @notice ln(num / den) * 1e36 for num >= den > 0, without PRBMath: a power of two is taken
+    /// out, then ln y = 2 atanh((y - 1) / (y + 1)) is summed to 1e-36 (|z| <= 1/3, ~35 terms).
+    function refLn36(uint256 num, uint256 den) internal pure returns (uint256) {
+        require(den > 0 && num >= den, "refLn36 domain");
+        uint256 k;
+        uint256 d = den;
+        while (d <= num / 2) {
+            d <<= 1;
+            ++k;
+        }
+        uint256 y = Math.mulDiv(num, UNIT36, d); // [1e36, 2e36)
+        uint256 z = ((y - UNIT36) * UNIT36) / (y + UNIT36);
+        uint256 z2 = (z * z) / UNIT36;
+        uint256 sum;
+        uint256 term = z;
+        for (uint256 i = 1; term != 0; i += 2) {
+            sum += term / i;
+            term = (term * z2) / UNIT36;
+        }
+        return k * LN2_36 + 2 * sum;
+    }
+
     function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
         require(min <= max, "bound: min > max");
         if (x >= min && x <= max) return x;
