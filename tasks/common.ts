@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { getAddress, isAddress, type Address } from "viem";
+import { getAddress, isAddress, parseUnits, type Address } from "viem";
 
 import type { Connection, QfContract } from "../src/qfChain.js";
 import { InputError } from "../src/qfInput.js";
@@ -55,6 +55,17 @@ export function parseUint(value: string, name: string): bigint {
   if (!/^\d+$/.test(value))
     throw new UsageError(`--${name} must be a whole number, got "${value}"`);
   return BigInt(value);
+}
+
+/**
+ * A non-negative decimal with at most 18 decimals, as a 1e18 fixed-point integer (tokens of 18
+ * decimals, or a fraction). `what` names the kind of number in the error.
+ */
+export function parseDecimal(value: string, name: string, what = "a decimal number"): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(value)) {
+    throw new UsageError(`--${name} must be ${what}, got "${value}"`);
+  }
+  return parseUnits(value, 18);
 }
 
 export function parseAddress(value: string, name: string): Address {

@@ -26,6 +26,7 @@ import type { Connection } from "../src/qfChain.js";
 import {
   UsageError,
   findDeployed,
+  parseDecimal,
   parseAddress,
   parseUint,
   printTable,
@@ -75,17 +76,11 @@ async function evaluationOf(jury: JuryContract, id: string) {
 }
 
 function tokens(value: string, name: string): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(value)) {
-    throw new UsageError(`--${name} must be a decimal number of tokens, got "${value}"`);
-  }
-  return parseUnits(value, 18);
+  return parseDecimal(value, name, "a decimal number of tokens");
 }
 
 function wad(value: string, name: string, max?: number): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(value)) {
-    throw new UsageError(`--${name} must be a decimal number, got "${value}"`);
-  }
-  const v = parseUnits(value, 18);
+  const v = parseDecimal(value, name);
   if (max !== undefined && v > parseUnits(String(max), 18)) {
     throw new UsageError(`--${name} must be at most ${max}, got ${value}`);
   }

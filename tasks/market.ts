@@ -5,12 +5,13 @@
  * "Markets").
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { formatUnits, keccak256, maxUint256, parseUnits, stringToHex, type Hex } from "viem";
+import { formatUnits, keccak256, maxUint256, stringToHex, type Hex } from "viem";
 
 import type { Connection } from "../src/qfChain.js";
 import {
   UsageError,
   findDeployed,
+  parseDecimal,
   parseAddress,
   parseUint,
   printTable,
@@ -35,10 +36,7 @@ interface VaultArgs {
 }
 
 function tokens(value: string, name: string): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(value)) {
-    throw new UsageError(`--${name} must be a decimal number of tokens, got "${value}"`);
-  }
-  const amount = parseUnits(value, 18);
+  const amount = parseDecimal(value, name, "a decimal number of tokens");
   if (amount === 0n) throw new UsageError(`--${name} must be above zero`);
   return amount;
 }
