@@ -31,7 +31,10 @@ const compiler = (runs: number) => ({
 // optimiser treats the same either way.
 const profile = () => ({
   compilers: [compiler(1_000_000)],
-  overrides: { "contracts/jury/Jury.sol": compiler(200) },
+  overrides: {
+    "contracts/jury/Jury.sol": compiler(200),
+    "contracts/deepfunding/DeepFundingRounds.sol": compiler(200),
+  },
 });
 
 export default defineConfig({
