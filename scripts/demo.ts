@@ -5,8 +5,10 @@
  * wallets contribute in realistic patterns over two rounds (broad support, a single whale, a
  * gift split over many transactions next to the same gift in one, a batch, a permit), funds the
  * matching pool, runs the keeper, claims every payout, cancels a third round and refunds it, and
- * prints a table per round. Finally it rebuilds every round from the chain's events alone and
- * checks that the off-chain module agrees with the contract to the wei.
+ * prints a table per round. Then it rebuilds every round from the chain's events alone and
+ * checks that the off-chain module agrees with the contract to the wei. The markets, jury and
+ * Deep Funding sections follow (see demoMarkets.ts, demoJury.ts, demoDeepFunding.ts); the last
+ * runs a whole Deep Funding round, funded by quadratic funding, on its own chain.
  */
 import { writeFile } from "node:fs/promises";
 
@@ -30,6 +32,7 @@ import {
   type TokenContract,
 } from "../src/qfChain.js";
 import { formatTokens, printTable, runTask } from "../tasks/common.js";
+import { deepFundingSection } from "./demoDeepFunding.js";
 import { jurySection } from "./demoJury.js";
 import { marketsSection } from "./demoMarkets.js";
 
@@ -219,6 +222,11 @@ export default async function demo(args: Args, hre: HardhatRuntimeEnvironment) {
 
     const markets = await marketsSection(conn, token, wallets);
     const jury = await jurySection(conn, token, wallets.slice(40));
+    const deepFunding = await deepFundingSection(hre);
+    if (!deepFunding.agreesOffchain) {
+      process.exitCode = 1;
+      console.error("the Deep Funding checker disagrees with the pot's claims");
+    }
 
     if (args.report !== "") {
       const matched = results.reduce((sum, r) => sum + r.matched, 0n);
@@ -246,6 +254,7 @@ export default async function demo(args: Args, hre: HardhatRuntimeEnvironment) {
         },
         markets,
         jury,
+        deepFunding,
       };
       await writeFile(args.report, JSON.stringify(report, null, 2) + "\n");
       console.log(`wrote ${args.report}`);

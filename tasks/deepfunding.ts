@@ -74,7 +74,7 @@ function parseCount(value: string, name: string): number | undefined {
 }
 
 /** Sends a write and waits for it. */
-async function send(conn: Connection, hash: Promise<Hex>): Promise<void> {
+export async function send(conn: Connection, hash: Promise<Hex>): Promise<void> {
   const publicClient = await conn.viem.getPublicClient();
   const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
   if (receipt.status !== "success") {
@@ -83,7 +83,7 @@ async function send(conn: Connection, hash: Promise<Hex>): Promise<void> {
 }
 
 /** The sending wallet: the network's account number `index` (default the first). */
-async function sender(conn: Connection, index: string): Promise<Wallet> {
+export async function sender(conn: Connection, index: string): Promise<Wallet> {
   if (!/^\d+$/.test(index)) throw new UsageError(`--account must be an index, got "${index}"`);
   const wallets = await conn.viem.getWalletClients();
   const me = wallets[Number(index)];

@@ -218,6 +218,11 @@ function dfTasks() {
     description: "Index of the sending account",
     defaultValue: "0",
   };
+  const roundsOption = {
+    name: "rounds" as const,
+    description: "DeepFundingRounds address (default: this network's Ignition deployment)",
+    defaultValue: "",
+  };
   return [
     task("df:import", "Register the Deep Funding data's nodes, seeds and edges (idempotent)")
       .addOption({
@@ -267,6 +272,38 @@ function dfTasks() {
         defaultValue: "",
       })
       .setAction(() => import("./df-claim.js"))
+      .build(),
+    task("df:round", "Show a Deep Funding round: phase, markets, prices, evaluations")
+      .addOption({
+        name: "round",
+        description: "Round (default: the current one)",
+        defaultValue: "",
+      })
+      .addOption(roundsOption)
+      .setAction(() => import("./df-round.js"))
+      .build(),
+    task("df:evaluate", "Pay the fee to have a market of the current round evaluated")
+      .addOption({
+        name: "family",
+        description: "originality or dependency",
+        defaultValue: "",
+      })
+      .addOption({ name: "seed", description: "Seed (index, URL or 0xID)", defaultValue: "" })
+      .addOption(account)
+      .addOption(roundsOption)
+      .setAction(() => import("./df-evaluate.js"))
+      .build(),
+    task("df:keeper", "Drive Deep Funding rounds: open, batches, close, selection, settlement")
+      .addOption({ name: "batch", description: "Seeds per batch", defaultValue: "10" })
+      .addOption({
+        name: "watch",
+        description: "Keep running, checking every N seconds (0: run once)",
+        type: ArgumentType.INT,
+        defaultValue: 0,
+      })
+      .addFlag({ name: "noOpen", description: "Do not open the next round" })
+      .addOption(roundsOption)
+      .setAction(() => import("./df-keeper.js"))
       .build(),
   ];
 }

@@ -1,0 +1,1 @@
+export { evaluateTask as default } from "./dfRounds.js";

@@ -1,0 +1,1 @@
+export { keeperTask as default } from "./dfRounds.js";

@@ -1,0 +1,1 @@
+export { roundTask as default } from "./dfRounds.js";
