@@ -1,6 +1,7 @@
 /**
  * Deep Funding round tasks: `df:round` (the state of a round: markets, prices, evaluations),
- * `df:evaluate` (pay to have a market evaluated) and `df:keeper` (drive rounds unattended).
+ * `df:evaluate` (pay to have a market evaluated), `df:budget` (fund the subsidies and jury fees)
+ * and `df:keeper` (drive rounds unattended).
  * The round contract defaults to this network's Ignition deployment (module
  * "DeepFundingRounds").
  *
@@ -26,6 +27,7 @@ import {
   findDeployed,
   formatTokens,
   parseAddress,
+  parseDecimal,
   parseUint,
   printTable,
   runTask,
@@ -353,6 +355,46 @@ export async function evaluateTask(args: EvaluateArgs, hre: HardhatRuntimeEnviro
       `paid ${formatTokens(r.fee)} tokens: seed ${r.seedIndex}'s ${family.toLowerCase()} market ` +
         `will be evaluated when round ${r.round} closes`,
     );
+  });
+}
+
+interface BudgetArgs {
+  amount: string;
+  account: string;
+  rounds: string;
+}
+
+/** Adds tokens to the rounds' budget (subsidies and jury fees), approving them first. */
+export async function fundBudget(
+  conn: Connection,
+  rounds: RoundsContract,
+  amount: bigint,
+  wallet: Wallet,
+): Promise<bigint> {
+  const token = await conn.viem.getContractAt("TestToken", await rounds.read.TOKEN());
+  const me = wallet.account.address;
+  const balance = await token.read.balanceOf([me]);
+  if (balance < amount) {
+    throw new UsageError(
+      `${me} holds ${formatTokens(balance)} tokens, not ${formatTokens(amount)}`,
+    );
+  }
+  if ((await token.read.allowance([me, rounds.address])) < amount) {
+    await send(conn, token.write.approve([rounds.address, amount], { account: wallet.account }));
+  }
+  await send(conn, rounds.write.fundBudget([amount], { account: wallet.account }));
+  return rounds.read.budget();
+}
+
+export async function budgetTask(args: BudgetArgs, hre: HardhatRuntimeEnvironment) {
+  await runTask(async () => {
+    if (args.amount === "") throw new UsageError("--amount TOKENS is required");
+    const amount = parseDecimal(args.amount, "amount", "a positive number of tokens");
+    if (amount === 0n) throw new UsageError("--amount must be a positive number of tokens");
+    const { conn, rounds } = await connectRounds(hre, args.rounds);
+    const wallet = await sender(conn, args.account);
+    const budget = await fundBudget(conn, rounds, amount, wallet);
+    console.log(`budget is now ${formatTokens(budget)} tokens`);
   });
 }
 

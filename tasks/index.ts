@@ -293,6 +293,12 @@ function dfTasks() {
       .addOption(roundsOption)
       .setAction(() => import("./df-evaluate.js"))
       .build(),
+    task("df:budget", "Add tokens to the Deep Funding rounds' budget (subsidies, jury fees)")
+      .addOption({ name: "amount", description: "Tokens (decimal)", defaultValue: "" })
+      .addOption(account)
+      .addOption(roundsOption)
+      .setAction(() => import("./df-budget.js"))
+      .build(),
     task("df:keeper", "Drive Deep Funding rounds: open, batches, close, selection, settlement")
       .addOption({ name: "batch", description: "Seeds per batch", defaultValue: "10" })
       .addOption({

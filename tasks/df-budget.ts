@@ -1,0 +1,1 @@
+export { budgetTask as default } from "./dfRounds.js";
