@@ -112,26 +112,17 @@ export function seedOrder(seeds: readonly { node: Hex }[]): number[] {
 }
 
 /**
- * The two rankings `settleSeed` checks for seed `index` of the current round: its round
- * children by their weights (`childWeights`), and every live child with later ones at the base
- * rate.
+ * What `settleSeed` needs for seed `index` of `round`: its round children's weights
+ * (`childWeights`) and their ranking, heaviest first, ties by lower index (the pot and the graph
+ * both check it).
  */
-export async function settlementOrders(
+export async function settlementOrder(
   rounds: RoundsContract,
   round: bigint,
   index: number,
-  liveChildren: number,
-): Promise<{ potOrder: bigint[]; edgeOrder: bigint[]; weights: bigint[] }> {
+): Promise<{ order: bigint[]; weights: bigint[] }> {
   const weights = [...(await rounds.read.childWeights([round, BigInt(index)]))];
-  const base = (await rounds.read.config()).baseRateWad;
-  const all = Array.from({ length: liveChildren }, (_, j) =>
-    j < weights.length ? weights[j] : base,
-  );
-  return {
-    weights,
-    potOrder: rankChildren(weights).map(BigInt),
-    edgeOrder: rankChildren(all).map(BigInt),
-  };
+  return { weights, order: rankChildren(weights).map(BigInt) };
 }
 
 /** One step the keeper took (or would take). */
@@ -228,19 +219,12 @@ export async function keeperStep(
       }
       const potIndex = order.findIndex((i) => !state.seeds[i].settled);
       const seed = state.seeds[order[potIndex]];
-      const graph = await conn.viem.getContractAt("DependencyGraph", await rounds.read.GRAPH());
-      const live = await graph.read.childCount([seed.node]);
-      const { potOrder, edgeOrder } = await settlementOrders(
-        rounds,
-        round,
-        seed.index,
-        Number(live),
-      );
+      const { order: ranking } = await settlementOrder(rounds, round, seed.index);
       return send(
         round,
         "settleSeed",
         `seed ${seed.index}`,
-        rounds.write.settleSeed([BigInt(seed.index), BigInt(potIndex), potOrder, edgeOrder]),
+        rounds.write.settleSeed([BigInt(seed.index), BigInt(potIndex), ranking]),
       );
     }
     default:

@@ -617,7 +617,7 @@ describe("DependencyGraph: settleEdges", () => {
   /** Weights 3, 1, 3, 2, 0 (ONE each): the ranking is 0, 2, 3, 1, 4. */
   const W5 = [3n, 1n, 3n, 2n, 0n].map((w) => w * ONE);
 
-  it("settleEdges: settler only; weights and order must match the children", async () => {
+  it("settleEdges: settler only; at most one weight per child, one order entry per weight", async () => {
     const f = await loadFixture(graphFixture);
     await addChildren(f, SEED_A, 5, (i) => i % 2 === 0);
     expect(rankChildren(W5)).to.deep.equal([0, 2, 3, 1, 4]);
@@ -630,10 +630,16 @@ describe("DependencyGraph: settleEdges", () => {
     );
     const as = { account: f.settler.account };
     await viem.assertions.revertWithCustomErrorWithArgs(
-      f.graph.write.settleEdges([SEED_A, W5.slice(0, 4), good], as),
+      f.graph.write.settleEdges([SEED_A, [...W5, ONE], [...good, 5n]], as),
       f.graph,
       "WeightsLengthMismatch",
-      [4n, 5n],
+      [6n, 5n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.graph.write.settleEdges([SEED_A, W5.slice(0, 4), good], as),
+      f.graph,
+      "OrderLengthMismatch",
+      [5n, 4n],
     );
     await viem.assertions.revertWithCustomErrorWithArgs(
       f.graph.write.settleEdges([SEED_A, W5, [...good, 5n]], as),
@@ -872,6 +878,41 @@ describe("DependencyGraph: settleEdges", () => {
       proposer: zeroAddress,
       bond: 0n,
     });
+  });
+
+  it("settleEdges: settles the first m children only; later ones keep their status, bond and place", async () => {
+    const f = await loadFixture(manyNodesFixture);
+    // 129 children fixed by a round (child-5 proposed), then two more proposed and one added.
+    await addChildren(f, SEED_A, 132, (i) => i === 5 || i === 129 || i === 131);
+    const m = 129;
+    // The round's weights: child-0 is the lightest, so it is the one dropped.
+    const weights = Array.from({ length: m }, (_, i) => (i === 0 ? 1n : ONE));
+    const fundBefore = await f.jury.read.juryFund();
+    const heldBefore = await f.graph.read.bondsHeld();
+    const { returned, slashed } = await settle(f, SEED_A, weights);
+    expect([returned, slashed]).to.deep.equal([1n, 0n]);
+    expect(await statusOf(f.graph, SEED_A, childId(0))).to.equal(EdgeStatus.Dropped);
+    expect(await statusOf(f.graph, SEED_A, childId(5))).to.equal(EdgeStatus.Funded);
+    // The later children were not settled: still live, in order, with their statuses and bonds.
+    const [ids, statuses] = await f.graph.read.children([SEED_A]);
+    expect(ids).to.deep.equal(Array.from({ length: 131 }, (_, i) => childId(i + 1)));
+    expect(statuses.slice(-3)).to.deep.equal([
+      EdgeStatus.Proposed,
+      EdgeStatus.Funded,
+      EdgeStatus.Proposed,
+    ]);
+    expect((await f.graph.read.edge([SEED_A, childId(129)])).bond).to.equal(BOND);
+    expect(await f.graph.read.bondsHeld()).to.equal(heldBefore);
+    expect(await f.jury.read.juryFund()).to.equal(fundBefore);
+    // A later settlement of everything sees the moved proposals: child-129 and child-131 (now at
+    // positions 128 and 130) are ranked last and dropped, their bonds slashed.
+    const all = Array.from({ length: 131 }, (_, i) => (i >= 128 ? 0n : ONE));
+    const second = await settle(f, SEED_A, all);
+    expect([second.returned, second.slashed]).to.deep.equal([0n, 2n]);
+    expect(await statusOf(f.graph, SEED_A, childId(129))).to.equal(EdgeStatus.Dropped);
+    expect(await statusOf(f.graph, SEED_A, childId(131))).to.equal(EdgeStatus.Dropped);
+    expect(await f.jury.read.juryFund()).to.equal(fundBefore + 2n * BOND);
+    expect(await f.graph.read.bondsHeld()).to.equal(heldBefore - 2n * BOND);
   });
 
   it("settleEdges: a removed seed's children can still be settled; no new edges under it", async () => {

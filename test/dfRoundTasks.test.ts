@@ -28,7 +28,7 @@ describe("df round tasks", () => {
       ["df:round", { round: "x" }, /--round must be a whole number/],
       ["df:round", { rounds: "nope" }, /--rounds must be an address/],
       ["df:round", { rounds: NO_CONTRACT }, /no contract at/],
-      ["df:round", {}, /no Ignition deployment|has none of/],
+      ["df:round", {}, /no Ignition deployment|has none of|no contract at/],
       ["df:evaluate", { seed: "1" }, /--family originality\|dependency is required/],
       ["df:evaluate", { family: "weights", seed: "1" }, /--family must be originality or/],
       ["df:evaluate", { family: "originality" }, /--seed INDEX\|URL\|0xID is required/],

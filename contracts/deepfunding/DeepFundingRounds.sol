@@ -28,6 +28,15 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     /// originality price (so a market's worst-case loss, b ln(1 / p_min), keeps b useful).
     uint256 public constant MIN_START_PRICE = 1e15;
     uint256 public constant MAX_SAMPLE = 64;
+    /// @notice Most seeds a round takes: the funding pot's limit, and what `openRound` (not
+    /// batched: O(n)) does within 16.7M gas.
+    uint256 public constant MAX_SEEDS = 128;
+    // The jury's limits on evaluation parameters (see `Jury`), checked at deployment so that a
+    // round can never be stuck on evaluations the jury refuses.
+    uint256 private constant _JURY_MAX_PANEL = 64;
+    uint256 private constant _JURY_MIN_TOLERANCE = 8192;
+    uint256 private constant _JURY_MAX_TOLERANCE = 1e9;
+    uint256 private constant _JURY_MAX_DURATION = 365 days;
     uint256 private constant _WAD = 1e18;
     uint256 private constant _W0 = type(uint256).max;
 
@@ -97,6 +106,19 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
             revert InvalidConfig("sampleSize");
         }
         if (config_.evaluationFee == 0) revert InvalidConfig("evaluationFee");
+        if (config_.panelSize == 0 || config_.panelSize > _JURY_MAX_PANEL) {
+            revert InvalidConfig("panelSize");
+        }
+        if (config_.commitDuration == 0 || config_.commitDuration > _JURY_MAX_DURATION) {
+            revert InvalidConfig("commitDuration");
+        }
+        if (config_.revealDuration == 0 || config_.revealDuration > _JURY_MAX_DURATION) {
+            revert InvalidConfig("revealDuration");
+        }
+        if (config_.deltaWad == 0) revert InvalidConfig("deltaWad");
+        if (
+            config_.toleranceWad < _JURY_MIN_TOLERANCE || config_.toleranceWad > _JURY_MAX_TOLERANCE
+        ) revert InvalidConfig("toleranceWad");
         VAULT = vault;
         MAKER = maker;
         JURY = jury;
@@ -153,7 +175,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         }
         bytes32[] memory seedIds = GRAPH.seeds();
         uint256 n = seedIds.length;
-        if (n < 2 || n > 256) revert SeedCount(n);
+        if (n < 2 || n > MAX_SEEDS) revert SeedCount(n);
         uint256 subsidy = _config.marketSubsidy;
         _spend(3 * subsidy);
 
@@ -161,7 +183,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         _current = round;
         RoundInfo storage r = _rounds[round];
         r.phase = Phase.Opening;
-        // n <= 256 (checked above).
+        // n <= MAX_SEEDS (checked above).
         r.seedCount = uint16(n);
         uint256 closeTime = block.timestamp + _config.period;
         r.closeTime = uint40(closeTime);
@@ -234,9 +256,10 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     function close() external nonReentrant {
         uint256 round = _current;
         RoundInfo storage r = _rounds[round];
-        if (r.phase != Phase.Opening && r.phase != Phase.Trading) revert WrongPhase(round, r.phase);
+        // Every seed's batch must have run (after the close time a batch only fixes the seed's
+        // children, without markets), so every seed is settled with its children.
+        if (r.phase != Phase.Trading) revert WrongPhase(round, r.phase);
         if (block.timestamp < r.closeTime) revert TooEarly(block.timestamp, r.closeTime);
-        // Seeds whose batch never ran keep no market; `settleSeed` treats them as childless.
         r.phase = Phase.Selecting;
         r.cursor = 0;
         r.randomBlock = uint64(block.number + 1);
@@ -369,13 +392,13 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
             bytes32 node = s.node;
             ids[p] = node;
             sortedWeights[p] = weights[i];
-            _lastPrice[TARGET][node] = spot[i];
+            _lastPrice[TARGET][node] = _priced(spot[i]);
             uint256 market = s.originalityMarket;
             if (market != 0) {
                 originality[p] = MAKER.averagePrices(market)[0];
-                _lastOriginality[node] = MAKER.prices(market)[0];
+                _lastOriginality[node] = _priced(MAKER.prices(market)[0]);
             } else {
-                originality[p] = s.opened ? s.startOriginalityWad : _startOriginality(node);
+                originality[p] = s.startOriginalityWad;
             }
         }
         POT.beginSettlement(round, ids, sortedWeights, originality);
@@ -386,8 +409,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     function settleSeed(
         uint256 seedIndex,
         uint256 potIndex,
-        uint256[] calldata potOrder,
-        uint256[] calldata edgeOrder
+        uint256[] calldata order
     ) external nonReentrant {
         uint256 round = _current;
         RoundInfo storage r = _rounds[round];
@@ -405,17 +427,15 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         (bytes32[] memory live, ) = GRAPH.children(node);
         bytes32[] memory kids = _roundChildren(s, live);
         uint256[] memory weights = _childWeights(s, kids);
-        POT.settleChildren(round, potIndex, kids, weights, potOrder);
+        POT.settleChildren(round, potIndex, kids, weights, order);
+        // The same children, weights and ranking; edges added since the batch are left for the
+        // next round, which gives them a market.
+        (uint256 returned, uint256 slashed) = GRAPH.settleEdges(node, weights, order);
 
         uint256 k = kids.length;
-        uint256[] memory all = new uint256[](live.length);
-        uint256 base = _config.baseRateWad;
-        for (uint256 j; j < all.length; ++j) all[j] = j < k ? weights[j] : base;
-        (uint256 returned, uint256 slashed) = GRAPH.settleEdges(node, all, edgeOrder);
-
         if (s.dependencyMarket != 0) {
             uint256[] memory spot = MAKER.prices(s.dependencyMarket);
-            for (uint256 j; j < k; ++j) _lastPrice[node][kids[j]] = spot[j];
+            for (uint256 j; j < k; ++j) _lastPrice[node][kids[j]] = _priced(spot[j]);
         } else if (k == 1) {
             _lastPrice[node][kids[0]] = _WAD;
         }
@@ -424,6 +444,31 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
             r.phase = Phase.Settled;
             emit RoundSettled(round);
         }
+    }
+
+    /// @inheritdoc IDeepFundingRounds
+    function settleOrphan(bytes32 parent) external nonReentrant {
+        if (GRAPH.isSeed(parent)) revert StillASeed(parent);
+        uint256 round = _current;
+        RoundInfo storage r = _rounds[round];
+        if (r.phase != Phase.None && r.phase != Phase.Settled) {
+            // A seed of the round in progress is settled by that round.
+            uint256 n = r.seedCount;
+            for (uint256 i; i < n; ++i) {
+                if (_seeds[round][i].node == parent) revert InOpenRound(round, parent);
+            }
+        }
+        uint256 k = GRAPH.childCount(parent);
+        if (k == 0) revert NoChildren(parent);
+        // Equal weights: the first MAX_FUNDED_CHILDREN in list order are kept.
+        uint256[] memory weights = new uint256[](k);
+        uint256[] memory order = new uint256[](k);
+        for (uint256 j; j < k; ++j) {
+            weights[j] = 1;
+            order[j] = j;
+        }
+        (uint256 returned, uint256 slashed) = GRAPH.settleEdges(parent, weights, order);
+        emit OrphanSettled(parent, returned, slashed);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -532,6 +577,12 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     // ------------------------------------------------------------------------------------------
     // Internals
     // ------------------------------------------------------------------------------------------
+
+    /// @dev A final price as stored: 0 means "never priced", so a price that rounded to 0 is
+    /// kept as 1 wei (and starts the next round at the floor).
+    function _priced(uint256 price) private pure returns (uint256) {
+        return price == 0 ? 1 : price;
+    }
 
     function _spend(uint256 amount) private {
         uint256 available = _budget;
@@ -725,12 +776,11 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     }
 
     /// @dev The children a seed's round fixed: the first `childCount` live ones, checked against
-    /// the recorded hash (none for a seed whose batch never ran).
+    /// the recorded hash.
     function _roundChildren(
         SeedInfo storage s,
         bytes32[] memory live
     ) private view returns (bytes32[] memory kids) {
-        if (!s.opened) return new bytes32[](0);
         uint256 k = s.childCount;
         if (live.length < k) revert ChildrenChanged(s.node);
         kids = new bytes32[](k);

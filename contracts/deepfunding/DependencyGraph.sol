@@ -213,10 +213,14 @@ contract DependencyGraph is IDependencyGraph, AccessControl, ReentrancyGuardTran
         ChildList storage list = _children[parent];
         bytes32[] storage ids = list.ids;
         uint256 k = ids.length;
-        if (weights.length != k) revert WeightsLengthMismatch(weights.length, k);
-        if (order.length != k) revert OrderLengthMismatch(order.length, k);
+        // The first m children are settled; later ones (added after the caller fixed its list)
+        // stay live as they are.
+        uint256 m = weights.length;
+        if (m > k) revert WeightsLengthMismatch(m, k);
+        if (order.length != m) revert OrderLengthMismatch(order.length, m);
         uint256 dropMask = _checkOrder(weights, order);
         uint256 proposedMask = list.proposedMask;
+        uint256 laterProposed;
 
         // Stable compaction: survivor i moves to position `kept` (the number of survivors
         // before it), so the survivors keep their relative order.
@@ -226,6 +230,13 @@ contract DependencyGraph is IDependencyGraph, AccessControl, ReentrancyGuardTran
             uint256 bit = 1 << i; // i < k <= 256
             bool dropped = dropMask & bit != 0;
             bool proposed = proposedMask & bit != 0;
+            if (i >= m) {
+                // Not settled: moves down over the dropped ones, keeping its status.
+                if (proposed) laterProposed |= 1 << kept;
+                if (kept != i) ids[kept] = ids[i];
+                ++kept;
+                continue;
+            }
             if (!dropped && !proposed && kept == i) {
                 // A Funded survivor that does not move: nothing to read or write.
                 ++kept;
@@ -258,7 +269,7 @@ contract DependencyGraph is IDependencyGraph, AccessControl, ReentrancyGuardTran
             ++kept;
         }
         for (uint256 n = k; n > kept; --n) ids.pop();
-        if (proposedMask != 0) list.proposedMask = 0;
+        if (proposedMask != laterProposed) list.proposedMask = laterProposed;
         if (slashedAmount != 0) {
             // Slashed bonds were part of _bondsHeld (added when proposed, not yet moved out).
             _bondsHeld -= slashedAmount;

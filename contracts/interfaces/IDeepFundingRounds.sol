@@ -8,7 +8,8 @@ pragma solidity ^0.8.24;
 /// time-weighted average prices. Every step can be called by anyone (a keeper): its inputs come
 /// from the chain, and what a caller supplies (rankings) is checked.
 ///
-/// Markets of round r over seeds s_0..s_{n-1} (the graph's seeds when the round opens, 2 to 256):
+/// Markets of round r over seeds s_0..s_{n-1} (the graph's seeds when the round opens, 2 to
+/// `MAX_SEEDS` = 128):
 /// - W_0: one market over n slots, "weights of the target's seeds", priced in collateral;
 ///   resolved by the jury (pairwise, Huber). Always evaluated.
 /// - S: the condition "which seeds' originality is evaluated" (n slots, resolved by this
@@ -25,9 +26,10 @@ pragma solidity ^0.8.24;
 ///    seeds' markets a batch at a time (bounded gas), fixing each seed's children. Starting prices
 ///    are the last round's final spot prices; a seed or child never priced before starts at
 ///    `baseRateWad` (then all are normalised to sum to one, none below `MIN_START_PRICE`).
-///    A batch run after the close time creates no markets: those seeds keep their starting prices.
-/// 2. `close` (at or after the close time): trading has stopped; the randomness of the sample is
-///    the hash of the next block, unknown to every trader.
+///    A batch run after the close time only fixes the seeds' children, without markets: those
+///    seeds are settled at their starting prices.
+/// 2. `close` (at or after the close time, once every batch has run): trading has stopped; the
+///    randomness of the sample is the hash of the next block, unknown to every trader.
 /// 3. `selectBatch(maxSeeds)`: the first call draws `sampleSize` originality markets and
 ///    `sampleSize` dependency markets at random (all of them when there are fewer); every call
 ///    adds, for its seeds, markets someone paid to have evaluated (`requestEvaluation`) and
@@ -39,9 +41,10 @@ pragma solidity ^0.8.24;
 ///    straight to the vault.
 /// 5. `beginSettlement(seedOrder)` then `settleSeed` once per seed: the pot of round r is shared
 ///    by the time-weighted prices (W_0 for seed weights, UP of O_j for originality, W_i for
-///    children) and each seed's edges are settled by the same prices (edges proposed during the
-///    round, without a market yet, rank at `baseRateWad`). The final spot prices are kept as the
-///    next round's starting prices. After the last seed the round is Settled.
+///    children) and each seed's round children's edges are settled by the same prices (edges
+///    added during the round have no price yet: they are left for the next round). The final
+///    spot prices are kept as the next round's starting prices (a price that rounded to 0 as
+///    1 wei, so it starts at the floor). After the last seed the round is Settled.
 ///
 /// Money: the budget (`fundBudget`, anyone) pays each round's subsidies (3 x `marketSubsidy`)
 /// and jury fees; evaluation requests pay `evaluationFee`, forwarded to the jury. The token
@@ -80,7 +83,9 @@ interface IDeepFundingRounds {
     /// @param evaluationFee Price of `requestEvaluation`.
     /// @param juryFee Paid from the budget to the jury for each evaluation.
     /// @param panelSize, commitDuration, revealDuration, deltaWad, toleranceWad, minStake: the
-    /// jury evaluations' parameters (see `IJury.EvaluationParams`).
+    /// jury evaluations' parameters (see `IJury.EvaluationParams`), checked at deployment
+    /// against the jury's limits (panel 1 to 64, durations 1 s to 365 days, delta > 0,
+    /// tolerance 8192 to 1e9 wei).
     struct Config {
         uint32 period;
         uint128 marketSubsidy;
@@ -194,6 +199,7 @@ interface IDeepFundingRounds {
         uint256 bondsSlashed
     );
     event RoundSettled(uint256 indexed round);
+    event OrphanSettled(bytes32 indexed parent, uint256 bondsReturned, uint256 bondsSlashed);
 
     error ZeroAddress();
     error InvalidConfig(string field);
@@ -212,12 +218,15 @@ interface IDeepFundingRounds {
     error PotSeedMismatch(uint256 potIndex, bytes32 potNode, bytes32 node);
     error AlreadySettled(uint256 round, uint256 seedIndex);
     error ChildrenChanged(bytes32 seed);
+    error StillASeed(bytes32 node);
+    error InOpenRound(uint256 round, bytes32 node);
+    error NoChildren(bytes32 node);
 
     /// @notice Adds `amount` (pulled from msg.sender) to the budget.
     function fundBudget(uint256 amount) external;
 
     /// @notice Opens round `currentRound() + 1` (the current one must be Settled, or none).
-    /// Needs 3 x marketSubsidy of budget. Reverts with `SeedCount` outside 2..256 seeds.
+    /// Needs 3 x marketSubsidy of budget. Reverts with `SeedCount` outside 2..`MAX_SEEDS` seeds.
     function openRound() external returns (uint256 round);
 
     /// @notice Creates the markets of up to `maxSeeds` more seeds of the opening round.
@@ -227,8 +236,8 @@ interface IDeepFundingRounds {
     /// trades (before the close time), once per market.
     function requestEvaluation(Family family, uint256 seedIndex) external;
 
-    /// @notice Closes the current round's trading (at or after its close time; batches not run
-    /// by then are marked opened without markets).
+    /// @notice Closes the current round's trading: at or after its close time (`TooEarly`), once
+    /// every batch has run (`WrongPhase` while Opening).
     function close() external;
 
     /// @notice Selects the evaluations of up to `maxSeeds` more seeds; needs the random block's
@@ -245,17 +254,18 @@ interface IDeepFundingRounds {
     function beginSettlement(uint256[] calldata seedOrder) external;
 
     /// @notice Settles seed `seedIndex` (pot index `potIndex`, its position in `seedOrder`):
-    /// its children's pot shares and its edges.
-    /// @param potOrder The ranking of its round children by time-weighted price (heaviest first,
-    /// ties by lower index), as the pot checks it.
-    /// @param edgeOrder The ranking of all its live children, the round's by their prices and
-    /// later ones at `baseRateWad`, as the graph checks it.
-    function settleSeed(
-        uint256 seedIndex,
-        uint256 potIndex,
-        uint256[] calldata potOrder,
-        uint256[] calldata edgeOrder
-    ) external;
+    /// its round children's pot shares and their edges, by the same weights (`childWeights`).
+    /// Edges added to the seed during the round are not settled: the next round prices them.
+    /// @param order The ranking of its round children by weight (heaviest first, ties by lower
+    /// index), as the pot and the graph check it.
+    function settleSeed(uint256 seedIndex, uint256 potIndex, uint256[] calldata order) external;
+
+    /// @notice Settles the edges of a node that is no longer a seed (anyone; not while it is a
+    /// seed of the round in progress, which settles it: `InOpenRound`), with equal weights: the
+    /// first 128 children stay Funded and their proposers' bonds are returned, any beyond are
+    /// dropped. Without it, bonds proposed under a removed seed would be held until it became a
+    /// seed again.
+    function settleOrphan(bytes32 parent) external;
 
     function currentRound() external view returns (uint256);
 

@@ -30,9 +30,9 @@ import {INodeRegistry} from "./INodeRegistry.sol";
 /// @dev Warning: the token must be a plain ERC-20: fee-on-transfer tokens are rejected (a bond
 /// is checked against the balance received), and rebasing tokens would break the accounting of
 /// bonds. It must be the jury's token too (checked at deployment).
-/// @dev Warning: `settleEdges` must be given a weight for every live child, including edges
-/// proposed after the round's markets were fixed; an edge given weight 0 ranks after every
-/// heavier one and, beyond the cut, is dropped and its bond slashed.
+/// @dev `settleEdges` settles a prefix of the children: those a round fixed when its markets
+/// opened. Edges added or proposed later are left live as they are (a proposal keeps its bond)
+/// until a settlement that covers them, so nobody is ranked without a market.
 interface IDependencyGraph is INodeRegistry {
     // ------------------------------------------------------------------------------------------
     // Types
@@ -162,12 +162,13 @@ interface IDependencyGraph is INodeRegistry {
     /// next settlement of its parent.
     function proposeEdge(bytes32 parent, bytes32 child) external;
 
-    /// @notice Settles the live children of `parent` (SETTLER_ROLE) by their weights.
-    /// @param weights One per live child, aligned with `children(parent)`
-    /// (`WeightsLengthMismatch`).
+    /// @notice Settles the first `weights.length` live children of `parent` (SETTLER_ROLE) by
+    /// their weights; the later children keep their status, bond and relative order.
+    /// @param weights One per settled child, aligned with the start of `children(parent)`; at
+    /// most one per live child (`WeightsLengthMismatch`).
     /// @param order The child indices heaviest first, equal weights by increasing index
-    /// (the ranking of `rankChildren` in src/graph.ts). Checked in one pass: same length
-    /// (`OrderLengthMismatch`), every index in range and seen once (`OrderIndexOutOfRange`,
+    /// (the ranking of `rankChildren` in src/graph.ts). Checked in one pass: as long as
+    /// `weights` (`OrderLengthMismatch`), every index in range and seen once (`OrderIndexOutOfRange`,
     /// `OrderNotPermutation`), weights non-increasing (`OrderNotSorted`), ties in increasing
     /// index (`OrderTieBroken`).
     /// Funded edges below the cut are Dropped too, with nothing to slash.

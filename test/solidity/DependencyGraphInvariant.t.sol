@@ -190,6 +190,7 @@ contract DependencyGraphInvariantTest is TestHelpers {
             handler.settle(full, round, 1 + 8 * round); // repeated index
             handler.settle(full, round, 2); // out of range
             handler.settle(full, round, 3); // one weight too many
+            handler.settle(other, round, 7 + (5 << 8)); // only the first 5 children
             // Settled while removed: bonds are still returned or slashed.
             handler.toggleSeed(full);
             handler.settle(full, round, 4);
@@ -200,7 +201,8 @@ contract DependencyGraphInvariantTest is TestHelpers {
             _checkAll();
         }
         _handlerHealthy();
-        string[8] memory outcomes = [
+        string[9] memory outcomes = [
+            "settle.prefix",
             "propose.ok",
             "propose.full",
             "addEdge.ok",

@@ -184,11 +184,16 @@ contract GraphHandler is TestHelpers {
 
     /// Settles a parent with random weights: mode (corruptSeed % 8) 0 swaps two neighbours of
     /// the ranking, 1 repeats an index, 2 puts an index out of range, 3 sends one weight too
-    /// many; 4 to 7 send the true ranking.
+    /// many; 4 to 6 send the true ranking of every child; 7 settles only a random prefix of
+    /// the children (as a round does when edges were added after its markets opened).
     function settle(uint256 parentSeed, uint256 weightSeed, uint256 corruptSeed) external {
         calls["settle"]++;
         bytes32 parent = _parents[parentSeed % 3];
         uint256 k = _live[parent].length;
+        if (corruptSeed % 8 == 7) {
+            k = (corruptSeed >> 8) % (k + 1);
+            calls["settle.prefix"]++;
+        }
         uint256[] memory weights = _weights(k, weightSeed);
         uint256[] memory order = rank(weights);
         bytes4 expected;
@@ -341,8 +346,10 @@ contract GraphHandler is TestHelpers {
     ) internal {
         bytes32[] memory list = _live[parent];
         uint256 k = list.length;
+        // The first m children were settled; the others keep their status and relative order.
+        uint256 m = order.length;
         bool[] memory dropped = new bool[](k);
-        for (uint256 p = MAX_FUNDED; p < k; ++p) dropped[order[p]] = true;
+        for (uint256 p = MAX_FUNDED; p < m; ++p) dropped[order[p]] = true;
         uint256 wantReturned;
         uint256 wantSlashed;
         delete _live[parent];
@@ -356,7 +363,7 @@ contract GraphHandler is TestHelpers {
             } else {
                 // Stable compaction: survivors in their old order.
                 _live[parent].push(child);
-                if (wasProposed) {
+                if (wasProposed && i < m) {
                     ++wantReturned;
                     _setStatus(parent, child, IDependencyGraph.EdgeStatus.Funded);
                     ghostOwed[_proposer[parent][child]] += BOND;
@@ -364,7 +371,7 @@ contract GraphHandler is TestHelpers {
             }
         }
         if (wantSlashed > 0) calls["settle.slashed"]++;
-        if (k > MAX_FUNDED) calls["settle.cut"]++;
+        if (m > MAX_FUNDED) calls["settle.cut"]++;
         ghostHeld -= wantSlashed * BOND;
         ghostSlashed += wantSlashed * BOND;
         if (returned != wantReturned) _mismatch("settle returned");
