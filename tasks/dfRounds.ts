@@ -360,23 +360,30 @@ export async function evaluateTask(args: EvaluateArgs, hre: HardhatRuntimeEnviro
 
 interface BudgetArgs {
   amount: string;
+  mint: boolean;
   account: string;
   rounds: string;
 }
 
-/** Adds tokens to the rounds' budget (subsidies and jury fees), approving them first. */
+/**
+ * Adds tokens to the rounds' budget (subsidies and jury fees), approving them first; with
+ * `mint`, mints them first from the test token's open faucet.
+ */
 export async function fundBudget(
   conn: Connection,
   rounds: RoundsContract,
   amount: bigint,
   wallet: Wallet,
+  mint = false,
 ): Promise<bigint> {
   const token = await conn.viem.getContractAt("TestToken", await rounds.read.TOKEN());
   const me = wallet.account.address;
+  if (mint) await send(conn, token.write.mint([me, amount], { account: wallet.account }));
   const balance = await token.read.balanceOf([me]);
   if (balance < amount) {
     throw new UsageError(
-      `${me} holds ${formatTokens(balance)} tokens, not ${formatTokens(amount)}`,
+      `${me} holds ${formatTokens(balance)} tokens, not ${formatTokens(amount)} ` +
+        "(with the test token, --mint mints them first)",
     );
   }
   if ((await token.read.allowance([me, rounds.address])) < amount) {
@@ -393,7 +400,7 @@ export async function budgetTask(args: BudgetArgs, hre: HardhatRuntimeEnvironmen
     if (amount === 0n) throw new UsageError("--amount must be a positive number of tokens");
     const { conn, rounds } = await connectRounds(hre, args.rounds);
     const wallet = await sender(conn, args.account);
-    const budget = await fundBudget(conn, rounds, amount, wallet);
+    const budget = await fundBudget(conn, rounds, amount, wallet, args.mint);
     console.log(`budget is now ${formatTokens(budget)} tokens`);
   });
 }

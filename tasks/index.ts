@@ -295,6 +295,7 @@ function dfTasks() {
       .build(),
     task("df:budget", "Add tokens to the Deep Funding rounds' budget (subsidies, jury fees)")
       .addOption({ name: "amount", description: "Tokens (decimal)", defaultValue: "" })
+      .addFlag({ name: "mint", description: "Mint them first (test token's open faucet)" })
       .addOption(account)
       .addOption(roundsOption)
       .setAction(() => import("./df-budget.js"))
