@@ -178,9 +178,8 @@ export async function keeperStep(
   const { round } = state;
   switch (state.phase) {
     case "Opening":
-      if (block.timestamp >= state.closeTime) {
-        return send(round, "close", "close time passed while opening", rounds.write.close());
-      }
+      // Batches run even after the close time (they then fix children without markets):
+      // `close` needs every one.
       return send(
         round,
         "openBatch",

@@ -1635,7 +1635,7 @@ describe("DeepFundingRounds: beginSettlement", () => {
     await mined(rounds.write.beginSettlement([order]));
   });
 
-  it("beginSettlement: records W_0's final spot prices and UP's final prices, begins the pot", async () => {
+  it("beginSettlement: begins the pot by W_0's time-weighted prices; settleSeed records the final prices", async () => {
     const f = await loadFixture(roundsFixture);
     const { rounds, pot, maker } = f;
     const trader = f.traders[0];
@@ -1656,13 +1656,8 @@ describe("DeepFundingRounds: beginSettlement", () => {
     const spot = await maker.read.prices([r.w0Market]);
     const weights = await maker.read.averagePrices([r.w0Market]);
     assert.ok(spot[1] > spot[0], "seed 1 gained");
-    for (let i = 0; i < SEEDS.length; i++) {
-      const s = await seed(f, i);
-      expect(await rounds.read.lastPrice([target, s.node])).to.equal(spot[i]);
-      const up = (await maker.read.prices([s.originalityMarket]))[0];
-      expect(await rounds.read.lastOriginality([s.node])).to.equal(up);
-    }
-    assert.ok((await rounds.read.lastOriginality([id("s3")])) < DEFAULTS.startOriginalityWad);
+    // The final prices are recorded seed by seed, as each is settled.
+    expect(await rounds.read.lastPrice([target, id(SEEDS[1])])).to.equal(0n);
     // The pot: the seeds sorted by id with W_0's time-weighted prices as their weights.
     const p = await pot.read.roundInfo([1n]);
     expect(p.status).to.equal(1); // Settling
@@ -1680,6 +1675,15 @@ describe("DeepFundingRounds: beginSettlement", () => {
       expect(s.node).to.equal((await seed(f, i)).node);
       expect(s.share).to.equal((POT_FUNDS * weights[i]) / sum(weights));
     }
+    await settleAll(f);
+    for (let i = 0; i < SEEDS.length; i++) {
+      const s = await seed(f, i);
+      expect(await rounds.read.lastPrice([target, s.node])).to.equal(spot[i]);
+      expect(await maker.read.priceOf([r.w0Market, BigInt(i)])).to.equal(spot[i]);
+      const up = (await maker.read.prices([s.originalityMarket]))[0];
+      expect(await rounds.read.lastOriginality([s.node])).to.equal(up);
+    }
+    assert.ok((await rounds.read.lastOriginality([id("s3")])) < DEFAULTS.startOriginalityWad);
   });
 });
 

@@ -574,7 +574,7 @@ describe("LMSRMarketMaker", () => {
       await mined(f.mm.write.buy([m.id, 0n, ONE, maxUint256, now + 30n], { account: a }));
     });
 
-    it("buy/sell: MarketClosed at and after closeTime, UnknownMarket, UnknownOutcome, ZeroAmount", async () => {
+    it("buy/sell/quote/priceOf: MarketClosed at and after closeTime, UnknownMarket, UnknownOutcome, ZeroAmount", async () => {
       const f = await loadFixture(lmsrFixture);
       const m = await market(f, 2);
       const a = f.alice.account;
@@ -592,7 +592,23 @@ describe("LMSRMarketMaker", () => {
           "UnknownMarket",
           [id],
         );
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          f.mm.read.priceOf([id, 0n]),
+          f.mm,
+          "UnknownMarket",
+          [id],
+        );
       }
+      // priceOf is one entry of prices, in constant gas.
+      const spot = await f.mm.read.prices([m.id]);
+      for (const j of [0n, 1n])
+        expect(await f.mm.read.priceOf([m.id, j])).to.equal(spot[Number(j)]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.mm.read.priceOf([m.id, 2n]),
+        f.mm,
+        "UnknownOutcome",
+        [m.id, 2n],
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
         f.mm.write.sell([m.id, 2n, ONE, 0n, maxUint256], { account: a }),
         f.mm,

@@ -379,7 +379,6 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         f.settlementBegun = true;
 
         uint256[] memory weights = MAKER.averagePrices(r.w0Market);
-        uint256[] memory spot = MAKER.prices(r.w0Market);
         bytes32[] memory ids = new bytes32[](n);
         uint256[] memory sortedWeights = new uint256[](n);
         uint256[] memory originality = new uint256[](n);
@@ -392,11 +391,9 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
             bytes32 node = s.node;
             ids[p] = node;
             sortedWeights[p] = weights[i];
-            _lastPrice[TARGET][node] = _priced(spot[i]);
             uint256 market = s.originalityMarket;
             if (market != 0) {
                 originality[p] = MAKER.averagePrices(market)[0];
-                _lastOriginality[node] = _priced(MAKER.prices(market)[0]);
             } else {
                 originality[p] = s.startOriginalityWad;
             }
@@ -432,6 +429,11 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         // next round, which gives them a market.
         (uint256 returned, uint256 slashed) = GRAPH.settleEdges(node, weights, order);
 
+        // The final prices, the next round's starting prices.
+        _lastPrice[TARGET][node] = _priced(MAKER.priceOf(r.w0Market, seedIndex));
+        if (s.originalityMarket != 0) {
+            _lastOriginality[node] = _priced(MAKER.priceOf(s.originalityMarket, 0));
+        }
         uint256 k = kids.length;
         if (s.dependencyMarket != 0) {
             uint256[] memory spot = MAKER.prices(s.dependencyMarket);

@@ -109,6 +109,9 @@ interface ILMSRMarketMaker {
         int256 amount
     ) external view returns (uint256 parentAmount);
 
+    /// @notice The spot price of one outcome (1e18 units), in constant gas.
+    function priceOf(uint256 marketId, uint256 outcome) external view returns (uint256 priceWad);
+
     /// @notice Spot prices of all outcomes (1e18 units); O(n), for off-chain use.
     function prices(uint256 marketId) external view returns (uint256[] memory pricesWad);
 

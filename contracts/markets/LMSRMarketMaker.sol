@@ -238,6 +238,15 @@ contract LMSRMarketMaker is ILMSRMarketMaker, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ILMSRMarketMaker
+    function priceOf(uint256 marketId, uint256 outcome) external view returns (uint256 priceWad) {
+        MarketStatic memory market = _existing(marketId);
+        if (outcome >= market.outcomes) revert UnknownOutcome(marketId, outcome);
+        MarketHot memory hot = _hot[marketId];
+        uint256 e = LMSRMath.expTerm(_outcomes[marketId][outcome].q, hot.anchor, market.liquidity);
+        return LMSRMath.priceOf(e, hot.sumExp);
+    }
+
+    /// @inheritdoc ILMSRMarketMaker
     function prices(uint256 marketId) external view returns (uint256[] memory pricesWad) {
         MarketStatic memory market = _existing(marketId);
         MarketHot memory hot = _hot[marketId];
