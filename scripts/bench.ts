@@ -23,6 +23,7 @@ import {
   type Ballot,
   type Rating,
 } from "../src/juryChain.js";
+import { benchDeepFunding } from "./benchDeepFunding.js";
 
 interface BenchArgs {
   out: string;
@@ -134,6 +135,7 @@ export default async function bench(args: BenchArgs, hre: HardhatRuntimeEnvironm
 
   await benchMarkets(viem, networkHelpers, results, gasOf);
   const notes = await benchJury(conn, results, gasOf);
+  notes.push(...(await benchDeepFunding(conn, results, gasOf)));
 
   printTable(results);
   for (const note of notes) console.log(note);
