@@ -24,6 +24,7 @@ import {
   type Rating,
 } from "../src/juryChain.js";
 import { benchDeepFunding } from "./benchDeepFunding.js";
+import { prng } from "./prng.js";
 
 interface BenchArgs {
   out: string;
@@ -244,7 +245,7 @@ async function benchJury(
   const jury = await viem.deployContract("Jury", [token.address, zeroAddress, me, me]);
   const panel = [alice, bob, carol].map((w) => w.account.address);
   for (const j of panel) await jury.write.addJuror([j]);
-  const rng = mulberry(7);
+  const rng = prng(7);
   const ratings = (count: number, items: number): Rating[] =>
     Array.from({ length: count }, () => {
       const a = Math.floor(rng() * items);
@@ -315,15 +316,4 @@ async function benchJury(
     `huber fit of the ${trial.pairs.length} trial comparisons (TypeScript, mean of ${runs} ` +
       `runs): ${fitMs.toFixed(1)} ms`,
   ];
-}
-
-/** A small deterministic PRNG for the benchmark's ratings. */
-function mulberry(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }

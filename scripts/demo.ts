@@ -31,6 +31,7 @@ import {
   type QfContract,
   type TokenContract,
 } from "../src/qfChain.js";
+import { prng } from "./prng.js";
 import { formatTokens, printTable, runTask } from "../tasks/common.js";
 import { deepFundingSection } from "./demoDeepFunding.js";
 import { jurySection } from "./demoJury.js";
@@ -52,18 +53,6 @@ const GAPS = [
   "gap-replication-psychology",
   "gap-ocean-microplastics-data",
 ] as const;
-
-/** A small deterministic PRNG so the demo prints the same figures every time. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export default async function demo(args: Args, hre: HardhatRuntimeEnvironment) {
   await runTask(async () => {

@@ -49,6 +49,7 @@ import {
 } from "../src/juryChain.js";
 import { finalizeEndedRounds, fundWallet, labelAddress, type Connection } from "../src/qfChain.js";
 import { FAMILY, hasBit, readRound, runKeeper, type RoundsContract } from "../src/rounds.js";
+import { prng } from "./prng.js";
 import { formatTokens, printTable } from "../tasks/common.js";
 import { claimNodes } from "../tasks/deepfunding.js";
 import { requestEvaluation } from "../tasks/dfRounds.js";
@@ -76,18 +77,6 @@ const FILLED_SEED = "https://github.com/nomicfoundation/hardhat";
 const WEAK_CHILD = "https://github.com/outsider/left-pad-again";
 const PLAUSIBLE_CHILD = "https://github.com/ethereum/go-ethereum";
 const FUNDED_CHILDREN = 128;
-
-/** A small deterministic PRNG so the demo prints the same figures every time. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pct = (wad: bigint) => `${(Number(wad) / 1e16).toFixed(2)}%`;
 

@@ -98,6 +98,32 @@ export async function readRound(
   };
 }
 
+/** `DeepFundingRounds.MIN_START_PRICE`: the floor of a starting weight before normalising. */
+export const MIN_START_PRICE = 10n ** 15n;
+
+const WAD = 10n ** 18n;
+
+/**
+ * The contract's `startPrices` to the wei, from the items' last final prices (0: never priced):
+ * the base rate for new items, a floor of MIN_START_PRICE, each scaled to floor(v * 1e18 /
+ * total), and the units left to reach 1e18 added to the largest (the first on a tie).
+ */
+export function startPricesOf(last: readonly bigint[], baseRateWad: bigint): bigint[] {
+  if (last.length === 0) return [];
+  const raw = last.map((v) => {
+    const x = v === 0n ? baseRateWad : v;
+    return x < MIN_START_PRICE ? MIN_START_PRICE : x;
+  });
+  const total = raw.reduce((a, b) => a + b, 0n);
+  const out = raw.map((v) => (v * WAD) / total);
+  let largest = 0;
+  out.forEach((v, j) => {
+    if (v > out[largest]) largest = j;
+  });
+  out[largest] += WAD - out.reduce((a, b) => a + b, 0n);
+  return out;
+}
+
 /** Whether bit `i` of `bits` is set. */
 export function hasBit(bits: bigint, i: number): boolean {
   return ((bits >> BigInt(i)) & 1n) === 1n;

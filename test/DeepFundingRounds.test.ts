@@ -32,7 +32,15 @@ import {
 } from "viem";
 
 import { type SeedInput, distribute, rankChildren } from "../src/graph.js";
-import { FAMILY, W0_INDEX, runKeeper, seedOrder, settlementOrder } from "../src/rounds.js";
+import {
+  FAMILY,
+  MIN_START_PRICE,
+  W0_INDEX,
+  runKeeper,
+  seedOrder,
+  settlementOrder,
+  startPricesOf,
+} from "../src/rounds.js";
 import { expectTokenChanges } from "./helpers/balances.js";
 import {
   type GraphSpec,
@@ -66,7 +74,6 @@ const D = FAMILY.Dependency;
 const JuryKind = { Pairwise: 0, Score: 1 } as const;
 /** Question tags of the contract's `_qid`. */
 const TAG = { W0: 0n, S: 1n, C: 2n, O: 3n, W: 4n } as const;
-const MIN_START_PRICE = 10n ** 15n;
 const SETTLER_ROLE = keccak256(stringToHex("SETTLER_ROLE"));
 const EVALUATOR_ROLE = keccak256(stringToHex("EVALUATOR_ROLE"));
 const POT_FUNDS = parseEther("1000");
@@ -232,23 +239,6 @@ function qid(rounds: Address, round: bigint, tag: bigint, index: bigint): Hex {
 const popcount = (bits: bigint): number => bits.toString(2).replace(/0/g, "").length;
 const bit = (bits: bigint, i: number): boolean => ((bits >> BigInt(i)) & 1n) === 1n;
 const sum = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
-
-/** `startPrices` in plain arithmetic: base rate for 0, floor, normalise, remainder to the largest. */
-function referenceStartPrices(last: readonly bigint[], base: bigint): bigint[] {
-  if (last.length === 0) return [];
-  const raw = last.map((v) => {
-    const x = v === 0n ? base : v;
-    return x < MIN_START_PRICE ? MIN_START_PRICE : x;
-  });
-  const total = sum(raw);
-  const out = raw.map((v) => (v * ONE) / total);
-  let largest = 0;
-  out.forEach((v, j) => {
-    if (v > out[largest]) largest = j;
-  });
-  out[largest] += ONE - sum(out);
-  return out;
-}
 
 /** Spot prices right after a market's creation carry a few wei of fixed-point error. */
 function expectNear(actual: readonly bigint[], expected: readonly bigint[], tolerance = 10n ** 9n) {
@@ -758,7 +748,7 @@ describe("DeepFundingRounds: openRound", () => {
     expect(created.subsidy).to.equal(SUBSIDY);
     expect(BigInt(created.closeTime)).to.equal(closeTime);
     const start = await rounds.read.startPrices([await rounds.read.TARGET(), seeds]);
-    expect(start).to.deep.equal(referenceStartPrices([0n, 0n, 0n, 0n], DEFAULTS.baseRateWad));
+    expect(start).to.deep.equal(startPricesOf([0n, 0n, 0n, 0n], DEFAULTS.baseRateWad));
     expectNear(await f.maker.read.prices([r.w0Market]), start);
     const [opened] = parseEventLogs({
       abi: rounds.abi,
@@ -1891,7 +1881,7 @@ describe("DeepFundingRounds: settleSeed", () => {
     const s2 = await seed(f, 2, 2n);
     expect(s2.childCount).to.equal(2);
     assert.notEqual(s2.dependencyMarket, 0n);
-    const start = referenceStartPrices([ONE, 0n], DEFAULTS.baseRateWad);
+    const start = startPricesOf([ONE, 0n], DEFAULTS.baseRateWad);
     expect(await rounds.read.startPrices([id("s2"), [id("e"), id("c")]])).to.deep.equal(start);
     expectNear(await maker.read.prices([s2.dependencyMarket]), start);
     const s3 = await seed(f, 3, 2n);
@@ -2155,7 +2145,7 @@ describe("DeepFundingRounds: views", () => {
       const prices = await rounds.read.startPrices([target, items]);
       expect(sum(prices)).to.equal(ONE);
       expect(prices).to.deep.equal(
-        referenceStartPrices(new Array<bigint>(n).fill(0n), DEFAULTS.baseRateWad),
+        startPricesOf(new Array<bigint>(n).fill(0n), DEFAULTS.baseRateWad),
       );
     }
   });
@@ -2333,7 +2323,7 @@ describe("DeepFundingRounds: full rounds", () => {
     await mined(graph.write.addSeed([id("s4")]));
     const seeds = [...SEEDS.map(id), id("s4")];
     const start = await rounds.read.startPrices([target, seeds]);
-    expect(start).to.deep.equal(referenceStartPrices([...last, 0n], DEFAULTS.baseRateWad));
+    expect(start).to.deep.equal(startPricesOf([...last, 0n], DEFAULTS.baseRateWad));
     expect(sum(start)).to.equal(ONE);
     // Floored: the three tiny prices all start at the same weight.
     expect(start[1]).to.equal(start[2]);
@@ -2347,7 +2337,7 @@ describe("DeepFundingRounds: full rounds", () => {
     const lastKids = [];
     for (const k of kids0) lastKids.push(await rounds.read.lastPrice([id("s0"), k]));
     const kidStart = await rounds.read.startPrices([id("s0"), kids0]);
-    expect(kidStart).to.deep.equal(referenceStartPrices(lastKids, DEFAULTS.baseRateWad));
+    expect(kidStart).to.deep.equal(startPricesOf(lastKids, DEFAULTS.baseRateWad));
     assert.ok(kidStart[2] > kidStart[0]);
 
     await mined(rounds.write.openRound());
@@ -2406,11 +2396,11 @@ describe("DeepFundingRounds: full rounds", () => {
 
     // Next round: floored at MIN_START_PRICE before normalisation (not the 5% base rate).
     const start = await rounds.read.startPrices([target, SEEDS.map(id)]);
-    expect(start).to.deep.equal(referenceStartPrices(last, DEFAULTS.baseRateWad));
+    expect(start).to.deep.equal(startPricesOf(last, DEFAULTS.baseRateWad));
     for (const i of [1, 2, 3]) assert.ok(last[i] < MIN_START_PRICE, `seed ${i} below the floor`);
     expect(start[1]).to.equal((MIN_START_PRICE * ONE) / (last[0] + 3n * MIN_START_PRICE));
     const kidStart = await rounds.read.startPrices([id("s0"), kids]);
-    expect(kidStart).to.deep.equal(referenceStartPrices(lastKids, DEFAULTS.baseRateWad));
+    expect(kidStart).to.deep.equal(startPricesOf(lastKids, DEFAULTS.baseRateWad));
     expect(kidStart[1]).to.equal((MIN_START_PRICE * ONE) / (lastKids[0] + 2n * MIN_START_PRICE));
     assert.ok(kidStart[1] < MIN_START_PRICE);
     await mined(rounds.write.openRound());

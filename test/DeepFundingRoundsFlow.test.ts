@@ -26,7 +26,15 @@ import {
   distribute,
   rankChildren,
 } from "../src/graph.js";
-import { FAMILY, type RoundState, keeperStep, readRound, runKeeper } from "../src/rounds.js";
+import {
+  FAMILY,
+  MIN_START_PRICE,
+  type RoundState,
+  keeperStep,
+  readRound,
+  runKeeper,
+  startPricesOf,
+} from "../src/rounds.js";
 import { balanceDeltas, expectTokenChanges } from "./helpers/balances.js";
 import { Rng } from "./helpers/rng.js";
 import {
@@ -49,7 +57,6 @@ type Fixture = Awaited<ReturnType<typeof deployRounds>>;
 const EdgeStatus = { None: 0, Proposed: 1, Funded: 2, Dropped: 3 } as const;
 const PotStatus = { Open: 0, Settling: 1, Settled: 2 } as const;
 /** MIN_START_PRICE of the round contract. */
-const MIN_START_PRICE = 10n ** 15n;
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
@@ -63,27 +70,6 @@ async function mined(hash: Hash | Promise<Hash>) {
 }
 
 const sum = (xs: readonly bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
-
-/**
- * The starting prices the spec gives a market over items whose last prices are `last` (0: never
- * priced): the base rate for new items, a floor of MIN_START_PRICE, each scaled down to
- * floor(v * 1e18 / total), and the units left to reach 1e18 added to the largest (the first one
- * on a tie). An independent restatement of `startPrices`.
- */
-function expectedStartPrices(last: readonly bigint[], baseRate: bigint): bigint[] {
-  const raw = last.map((v) => {
-    const x = v === 0n ? baseRate : v;
-    return x < MIN_START_PRICE ? MIN_START_PRICE : x;
-  });
-  const total = sum(raw);
-  const out = raw.map((v) => (v * ONE) / total);
-  let largest = 0;
-  out.forEach((v, j) => {
-    if (v > out[largest]) largest = j;
-  });
-  out[largest] += ONE - sum(out);
-  return out;
-}
 
 /** Checks that spot prices read from the maker are the expected starting prices (to 10 wei:
  * the maker stores exponents, not prices). */
@@ -460,24 +446,24 @@ describe("DeepFundingRounds flow: three rounds on a graph with a 129-outcome mar
     const [pSeed, qSeed] = state.seeds;
 
     // W_0: P and Q start at their last prices, R at the base rate.
-    const w0Start = expectedStartPrices([reading.w0Spot[0], reading.w0Spot[1], 0n], base);
+    const w0Start = startPricesOf([reading.w0Spot[0], reading.w0Spot[1], 0n], base);
     expect(opening.w0.view).to.deep.equal(w0Start);
     expect(sum(w0Start)).to.equal(ONE);
     expectNear(opening.w0.spot, w0Start, "W_0 start");
     // P: the 128 surviving children at their last prices (the weak one is gone).
     const [pOpen, qOpen, rOpen] = opening.dep;
     expect(pOpen.live).to.deep.equal(P_KIDS.map(id));
-    const pStart = expectedStartPrices(reading.depSpot[0].slice(0, 128), base);
+    const pStart = startPricesOf(reading.depSpot[0].slice(0, 128), base);
     expect(pOpen.view).to.deep.equal(pStart);
     expectNear(pOpen.spot, pStart, "W_P start");
     // Q: q-1 floored at MIN_START_PRICE, the new q-2 at the base rate.
     expect(qOpen.live).to.deep.equal([...Q_KIDS, Q_PROPOSED, "q-2"].map(id));
-    const qStart = expectedStartPrices([...reading.depSpot[1], 0n], base);
+    const qStart = startPricesOf([...reading.depSpot[1], 0n], base);
     expect(qOpen.view).to.deep.equal(qStart);
     expectNear(qOpen.spot, qStart, "W_Q start");
     // R: three new children.
     expect(rOpen.live).to.deep.equal(["r-0", "r-1", "p-5"].map(id));
-    const rStart = expectedStartPrices([0n, 0n, 0n], base);
+    const rStart = startPricesOf([0n, 0n, 0n], base);
     expect(rOpen.view).to.deep.equal(rStart);
     expectNear(rOpen.spot, rStart, "W_R start");
     // Originality: P and Q at their last UP prices, R at the configured start.
@@ -551,7 +537,7 @@ describe("DeepFundingRounds flow: three rounds on a graph with a 129-outcome mar
     const [qLive] = await f.graph.read.children([id(Q)]);
     expectNear(
       await f.maker.read.prices([qSeed.dependencyMarket]),
-      expectedStartPrices([...reading2.depSpot[1], 0n], base),
+      startPricesOf([...reading2.depSpot[1], 0n], base),
       "W_Q start",
     );
     expect(qLive[4]).to.equal(id("q-z"));
@@ -1176,7 +1162,7 @@ describe("DeepFundingRounds flow: round limits and late batches", () => {
       ]);
       // Their weights are their starting prices: never priced, so b and d get one half each.
       expect(await f.rounds.read.childWeights([1n, i])).to.deep.equal(
-        expectedStartPrices(
+        startPricesOf(
           kids.map(() => 0n),
           base,
         ),

@@ -595,9 +595,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     }
 
     function _pull(uint256 amount) private {
-        uint256 before = TokenCalls.selfBalance(TOKEN);
-        TokenCalls.transferFrom(TOKEN, msg.sender, address(this), amount);
-        uint256 received = TokenCalls.selfBalance(TOKEN) - before;
+        uint256 received = TokenCalls.pull(TOKEN, msg.sender, amount);
         if (received != amount) revert DeliveredLess(amount, received);
     }
 

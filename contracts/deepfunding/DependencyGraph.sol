@@ -441,9 +441,7 @@ contract DependencyGraph is IDependencyGraph, AccessControl, ReentrancyGuardTran
 
     /// @dev Takes `amount` of the token from msg.sender and checks it all arrived.
     function _pull(uint256 amount) private {
-        uint256 before = TokenCalls.selfBalance(_TOKEN);
-        TokenCalls.transferFrom(_TOKEN, msg.sender, address(this), amount);
-        uint256 received = TokenCalls.selfBalance(_TOKEN) - before;
+        uint256 received = TokenCalls.pull(_TOKEN, msg.sender, amount);
         if (received != amount) revert DeliveredLess(amount, received);
     }
 }

@@ -393,9 +393,7 @@ contract FundingPot is IFundingPot, AccessControl, ReentrancyGuardTransient {
     }
 
     function _pull(uint256 amount) private {
-        uint256 before = TokenCalls.selfBalance(TOKEN);
-        TokenCalls.transferFrom(TOKEN, msg.sender, address(this), amount);
-        uint256 received = TokenCalls.selfBalance(TOKEN) - before;
+        uint256 received = TokenCalls.pull(TOKEN, msg.sender, amount);
         if (received != amount) revert DeliveredLess(amount, received);
     }
 }

@@ -685,9 +685,7 @@ contract Jury is IJury, AccessControl, ReentrancyGuardTransient {
 
     /// @dev Takes `amount` of the token from msg.sender and checks it all arrived.
     function _pull(uint256 amount) private {
-        uint256 before = TokenCalls.selfBalance(TOKEN);
-        TokenCalls.transferFrom(TOKEN, msg.sender, address(this), amount);
-        uint256 received = TokenCalls.selfBalance(TOKEN) - before;
+        uint256 received = TokenCalls.pull(TOKEN, msg.sender, amount);
         if (received != amount) revert DeliveredLess(amount, received);
     }
 }

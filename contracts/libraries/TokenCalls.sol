@@ -40,6 +40,15 @@ library TokenCalls {
         _call(token, m, 0x64);
     }
 
+    /// @notice Pulls `amount` from `from` into this contract and returns what the balance grew
+    /// by: callers compare it with `amount` to refuse tokens that deliver less.
+    function pull(address token, address from, uint256 amount) internal returns (uint256) {
+        uint256 before = selfBalance(token);
+        transferFrom(token, from, address(this), amount);
+        uint256 afterwards = selfBalance(token);
+        return afterwards > before ? afterwards - before : 0;
+    }
+
     /// @notice transfer(to, amount), with the same success rule as `transferFrom`.
     function transfer(address token, address to, uint256 amount) internal {
         uint256 m;
