@@ -78,7 +78,11 @@ const WEAK_CHILD = "https://github.com/outsider/left-pad-again";
 const PLAUSIBLE_CHILD = "https://github.com/ethereum/go-ethereum";
 const FUNDED_CHILDREN = 128;
 
-const pct = (wad: bigint) => `${(Number(wad) / 1e16).toFixed(2)}%`;
+/** A weight as a percentage: two decimals, or three significant digits below 0.01%. */
+const pct = (wad: bigint) => {
+  const p = Number(wad) / 1e16;
+  return `${p !== 0 && p < 0.01 ? p.toPrecision(3) : p.toFixed(2)}%`;
+};
 
 /** The demo graph: `demoGraph()`, with hardhat's children filled up to 128 from the data. */
 function buildGraph(): SeedInput[] {
@@ -231,6 +235,12 @@ export async function deepFundingSection(
   );
   const state = (await readRound(rounds))!;
   const w0Start = await maker.read.prices([state.w0Market]);
+  const childStart = new Map<number, readonly bigint[]>();
+  for (const s of state.seeds) {
+    if (s.dependencyMarket !== 0n) {
+      childStart.set(s.index, await maker.read.prices([s.dependencyMarket]));
+    }
+  }
   const info = await rounds.read.roundInfo([state.round]);
   const truthOf = new Map<Hex, Map<Hex, number>>();
   for (const s of seeds) {
@@ -483,6 +493,29 @@ export async function deepFundingSection(
       ]),
     ),
   );
+
+  // One evaluated dependency market (not the 129-outcome one), child by child.
+  const shown = evaluations.find(
+    (e) => !e.score && e.seedIndex !== W0 && state.seeds[Number(e.seedIndex)].childCount <= 10,
+  );
+  if (shown !== undefined) {
+    const i = Number(shown.seedIndex);
+    const juryChildren = await jury.read.resultOf([shown.id]);
+    const start = childStart.get(i)!;
+    console.log(
+      `\n${label(state.seeds[i].node)}'s dependencies: start, time-weighted price, jury, data`,
+    );
+    printTable(
+      ["dependency", "start", "market (TWAP)", "jury", "data"],
+      inputs[i].children.map((c, j) => [
+        label(c.child as Hex),
+        pct(start[j]),
+        pct(c.weight),
+        pct(juryChildren[j]),
+        `${(shown.truth[j] * 100).toFixed(2)}%`,
+      ]),
+    );
+  }
 
   const potInfo = await pot.read.roundInfo([state.round]);
   const expected = distribute(potInfo.pot, inputs);
