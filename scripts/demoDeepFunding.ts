@@ -48,7 +48,7 @@ import {
   type Rating,
 } from "../src/juryChain.js";
 import { finalizeEndedRounds, fundWallet, labelAddress, type Connection } from "../src/qfChain.js";
-import { FAMILY, hasBit, readRound, runKeeper, type RoundsContract } from "../src/rounds.js";
+import { FAMILY, readRound, runKeeper, type KeeperStep } from "../src/rounds.js";
 import { prng } from "./prng.js";
 import { formatTokens, printTable } from "../tasks/common.js";
 import { claimNodes } from "../tasks/deepfunding.js";
@@ -449,7 +449,7 @@ export async function deepFundingSection(
     `jury: ${evaluations.length} evaluations, ${ballots.length} ballots committed and revealed ` +
       `by panels of ${config.panelSize} from ${jurors.length} jurors (${comparisons} ` +
       `comparisons); Huber certificates checked on-chain for ${fmtGas(verifyGas)} gas in ` +
-      `all; every result reported to the vault`,
+      `all`,
   );
 
   // ---------------------------------------------------------------- 6. settle and claim
@@ -473,7 +473,19 @@ export async function deepFundingSection(
   }
   const settling = await runKeeper(conn, rounds, pot, { batch: 5, openNext: false });
   console.log(
-    `keeper: ${settling.steps.map((s) => `${s.action} ${fmtGas(s.gasUsed)}`).join(", ")}`,
+    `keeper: ${summarise(settling.steps)}; the jury's results reported to the vault ` +
+      `(resolveMarket), so traders can redeem`,
+  );
+  // The data believer redeems its seed-weight positions at the jury's weights.
+  const slots = state.seeds.map((_, i) => BigInt(i));
+  const redeem = [token.address, 0n, info.w0Condition, slots] as const;
+  const { result: redeemed } = await vault.simulate.redeemPositions(redeem, {
+    account: dataTrader.account.address,
+  });
+  await vault.write.redeemPositions(redeem, { account: dataTrader.account });
+  console.log(
+    `the data believer redeems its W_0 positions at the jury's weights for ` +
+      `${formatTokens(redeemed)} tokens`,
   );
   const w0Eval = evaluations.find((e) => e.seedIndex === W0)!;
   const juryWeights = await jury.read.resultOf([w0Eval.id]);
@@ -621,6 +633,23 @@ export async function deepFundingSection(
     agreesOffchain: disagreements === 0,
     nextRoundOpened: round2.round === state.round + 1n,
   };
+}
+
+/** "action xN (largest gas)" for each action, in the order they first ran. */
+function summarise(steps: readonly KeeperStep[]): string {
+  const byAction = new Map<string, { count: number; gas: bigint }>();
+  for (const s of steps) {
+    const seen = byAction.get(s.action) ?? { count: 0, gas: 0n };
+    byAction.set(s.action, {
+      count: seen.count + 1,
+      gas: s.gasUsed > seen.gas ? s.gasUsed : seen.gas,
+    });
+  }
+  return [...byAction]
+    .map(([action, { count, gas }]) =>
+      count === 1 ? `${action} ${fmtGas(gas)}` : `${action} x${count} (largest ${fmtGas(gas)})`,
+    )
+    .join(", ");
 }
 
 function fmtGas(gas: bigint): string {

@@ -39,6 +39,9 @@ export interface SeedState {
   dependencyMarket: bigint;
   childCount: number;
   opened: boolean;
+  /** Its pot shares are settled (`settleSeed`). */
+  potSettled: boolean;
+  /** Its edges too (`settleSeedEdges`). */
   settled: boolean;
 }
 
@@ -77,6 +80,7 @@ export async function readRound(
       dependencyMarket: s.dependencyMarket,
       childCount: s.childCount,
       opened: s.opened,
+      potSettled: s.potSettled,
       settled: s.settled,
     });
   }
@@ -154,23 +158,104 @@ export async function settlementOrder(
 /** One step the keeper took (or would take). */
 export interface KeeperStep {
   round: bigint;
-  action: "open" | "openBatch" | "close" | "select" | "evaluate" | "beginSettlement" | "settleSeed";
+  action:
+    | "open"
+    | "openBatch"
+    | "close"
+    | "select"
+    | "evaluate"
+    | "beginSettlement"
+    | "settleSeed"
+    | "settleSeedEdges"
+    | "resolveMarket"
+    | "reclaimJuryRefunds";
   detail: string;
   hash: Hex;
   gasUsed: bigint;
 }
 
 export interface KeeperOptions {
-  /** Seeds per batch of `openBatch`, `selectBatch` and `createEvaluations` (default 10). */
+  /** Most seeds per batch of `openBatch`, `selectBatch` and `createEvaluations` (default 10). */
   batch?: number;
   /** Open the next round once one is settled (default true). */
   openNext?: boolean;
+  /** Gas a batch may take; larger batches are halved until they fit (default 15,000,000). */
+  batchGas?: bigint;
+}
+
+/** The W_0 index of `EvaluationOpened` and `resolveMarket`. */
+const W0 = W0_INDEX;
+const JURY_STATUS_DONE = new Set([3, 4, 5]); // Resolved, Failed, Cancelled
+
+/**
+ * The largest batch up to `batch` whose gas estimate is within `limit` (halving; a batch of one
+ * is always tried, and a revert surfaces when it is sent).
+ */
+async function fitBatch(
+  estimate: (size: bigint) => Promise<bigint>,
+  batch: bigint,
+  limit: bigint,
+): Promise<bigint> {
+  let size = batch;
+  while (size > 1n) {
+    try {
+      if ((await estimate(size)) <= limit) return size;
+    } catch {
+      // Over the transaction's gas cap, or a revert: try fewer seeds.
+    }
+    size /= 2n;
+  }
+  return 1n;
 }
 
 /**
- * Does the next thing the current round needs, or returns a reason to wait: the round is
- * trading, the random block is not mined yet, or (before the first round and after a settled
- * one) a new round cannot be opened (too few seeds, too little budget, or `openNext` false).
+ * Markets of `round` whose jury evaluation is over (resolved, failed or cancelled) and whose
+ * vault condition is not reported yet: `resolveMarket` can report them.
+ */
+export async function resolvableMarkets(
+  conn: Connection,
+  rounds: RoundsContract,
+  round: bigint,
+): Promise<{ family: number; seedIndex: bigint; evaluationId: bigint }[]> {
+  const publicClient = await conn.viem.getPublicClient();
+  const jury = await conn.viem.getContractAt("Jury", await rounds.read.JURY());
+  const vault = await conn.viem.getContractAt("ConditionalTokens", await rounds.read.VAULT());
+  const maker = await conn.viem.getContractAt("LMSRMarketMaker", await rounds.read.MAKER());
+  const opened = await publicClient.getContractEvents({
+    address: rounds.address,
+    abi: rounds.abi,
+    eventName: "EvaluationOpened",
+    args: { round },
+    fromBlock: 0n,
+  });
+  const info = await rounds.read.roundInfo([round]);
+  const out = [];
+  for (const e of opened) {
+    const { seedIndex, family, evaluationId } = e.args as {
+      seedIndex: bigint;
+      family: number;
+      evaluationId: bigint;
+    };
+    if (!JURY_STATUS_DONE.has((await jury.read.evaluation([evaluationId])).status)) continue;
+    let market = info.w0Market;
+    if (seedIndex !== W0) {
+      const s = await rounds.read.seedInfo([round, seedIndex]);
+      market = family === FAMILY.Originality ? s.originalityMarket : s.dependencyMarket;
+    }
+    const [, , , , , conditionId] = await maker.read.marketInfo([market]);
+    if (!(await vault.read.isResolved([conditionId]))) {
+      out.push({ family, seedIndex, evaluationId });
+    }
+  }
+  return out;
+}
+
+/**
+ * Does the next thing the rounds need, or returns a reason to wait. In order: the current
+ * round's step (open, batches, close, selection, evaluations, settlement, the next round); when
+ * that has to wait (trading, the random block not mined, a budget too small for the jury fees),
+ * the chores: reporting the markets of this round and the last whose jury evaluation is over,
+ * and moving jury refunds into the budget.
  */
 export async function keeperStep(
   conn: Connection,
@@ -178,19 +263,66 @@ export async function keeperStep(
   pot: PotContract,
   options: KeeperOptions = {},
 ): Promise<KeeperStep | { wait: string }> {
-  const batch = BigInt(options.batch ?? 10);
+  const main = await roundStep(conn, rounds, pot, options);
+  if (!("wait" in main)) return main;
+  const chore = await choreStep(conn, rounds);
+  return chore ?? main;
+}
+
+async function sender(conn: Connection) {
   const publicClient = await conn.viem.getPublicClient();
-  const send = async (
+  return async (
     round: bigint,
     action: KeeperStep["action"],
     detail: string,
     hash: Promise<Hex>,
   ): Promise<KeeperStep> => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
-    if (receipt.status !== "success")
+    if (receipt.status !== "success") {
       throw new Error(`${action} reverted (${receipt.transactionHash})`);
+    }
     return { round, action, detail, hash: receipt.transactionHash, gasUsed: receipt.gasUsed };
   };
+}
+
+async function choreStep(
+  conn: Connection,
+  rounds: RoundsContract,
+): Promise<KeeperStep | undefined> {
+  const send = await sender(conn);
+  const current = await rounds.read.currentRound();
+  for (const round of [current - 1n, current]) {
+    if (round < 1n) continue;
+    const [next] = await resolvableMarkets(conn, rounds, round);
+    if (next !== undefined) {
+      const what =
+        next.seedIndex === W0 ? "W_0" : `${next.family === 0 ? "O" : "W"}_${next.seedIndex}`;
+      return send(
+        round,
+        "resolveMarket",
+        `${what} (evaluation ${next.evaluationId})`,
+        rounds.write.resolveMarket([round, next.family, next.seedIndex]),
+      );
+    }
+  }
+  const jury = await conn.viem.getContractAt("Jury", await rounds.read.JURY());
+  const owed = await jury.read.owed([rounds.address]);
+  if (owed > 0n) {
+    return send(current, "reclaimJuryRefunds", `${owed} wei`, rounds.write.reclaimJuryRefunds());
+  }
+  return undefined;
+}
+
+async function roundStep(
+  conn: Connection,
+  rounds: RoundsContract,
+  pot: PotContract,
+  options: KeeperOptions,
+): Promise<KeeperStep | { wait: string }> {
+  const batch = BigInt(options.batch ?? 10);
+  const limit = options.batchGas ?? 15_000_000n;
+  const publicClient = await conn.viem.getPublicClient();
+  const send = await sender(conn);
   const state = await readRound(rounds);
   const block = await publicClient.getBlock();
   if (state === undefined || state.phase === "Settled") {
@@ -202,35 +334,46 @@ export async function keeperStep(
     return send(round, "open", `round ${round}`, rounds.write.openRound());
   }
   const { round } = state;
+  const upTo = (size: bigint) =>
+    `seeds ${state.cursor}..${Math.min(state.cursor + Number(size), state.seedCount) - 1}`;
   switch (state.phase) {
-    case "Opening":
+    case "Opening": {
       // Batches run even after the close time (they then fix children without markets):
       // `close` needs every one.
-      return send(
-        round,
-        "openBatch",
-        `seeds ${state.cursor}..${Math.min(state.cursor + Number(batch), state.seedCount) - 1}`,
-        rounds.write.openBatch([batch]),
-      );
+      const size = await fitBatch((n) => rounds.estimateGas.openBatch([n]), batch, limit);
+      return send(round, "openBatch", upTo(size), rounds.write.openBatch([size]));
+    }
     case "Trading":
       if (block.timestamp < state.closeTime) {
         return { wait: `trading until ${new Date(Number(state.closeTime) * 1000).toISOString()}` };
       }
       return send(round, "close", `round ${round}`, rounds.write.close());
-    case "Selecting":
+    case "Selecting": {
       // The transaction lands in a later block than the latest, which needs the random block's
       // hash: the random block must be mined already.
       if (block.number < state.randomBlock) {
         return { wait: `random block ${state.randomBlock} not mined yet` };
       }
-      return send(round, "select", `from seed ${state.cursor}`, rounds.write.selectBatch([batch]));
-    case "Evaluating":
-      return send(
-        round,
-        "evaluate",
-        `from seed ${state.cursor}`,
-        rounds.write.createEvaluations([batch]),
-      );
+      const size = await fitBatch((n) => rounds.estimateGas.selectBatch([n]), batch, limit);
+      return send(round, "select", upTo(size), rounds.write.selectBatch([size]));
+    }
+    case "Evaluating": {
+      // Each evaluation costs juryFee from the budget: wait for funds rather than revert.
+      const { juryFee } = await rounds.read.config();
+      let count = state.evaluations === 0n ? 1n : 0n;
+      for (let i = state.cursor; i < Math.min(state.cursor + Number(batch), state.seedCount); i++) {
+        if (hasBit(state.originalityEvaluated, i)) count++;
+        if (hasBit(state.dependencyEvaluated, i)) count++;
+      }
+      const budget = await rounds.read.budget();
+      if (budget < count * juryFee) {
+        return {
+          wait: `budget ${budget} is below the jury fees of the next batch (${count * juryFee})`,
+        };
+      }
+      const size = await fitBatch((n) => rounds.estimateGas.createEvaluations([n]), batch, limit);
+      return send(round, "evaluate", upTo(size), rounds.write.createEvaluations([size]));
+    }
     case "Settling": {
       const potRound = await pot.read.roundInfo([round]);
       const order = seedOrder(state.seeds);
@@ -245,11 +388,19 @@ export async function keeperStep(
       const potIndex = order.findIndex((i) => !state.seeds[i].settled);
       const seed = state.seeds[order[potIndex]];
       const { order: ranking } = await settlementOrder(rounds, round, seed.index);
+      if (!seed.potSettled) {
+        return send(
+          round,
+          "settleSeed",
+          `seed ${seed.index}`,
+          rounds.write.settleSeed([BigInt(seed.index), BigInt(potIndex), ranking]),
+        );
+      }
       return send(
         round,
-        "settleSeed",
+        "settleSeedEdges",
         `seed ${seed.index}`,
-        rounds.write.settleSeed([BigInt(seed.index), BigInt(potIndex), ranking]),
+        rounds.write.settleSeedEdges([BigInt(seed.index), ranking]),
       );
     }
     default:

@@ -4,10 +4,13 @@
  * `DeepFundingRounds` (test/helpers/roundsFixture.ts).
  *
  * Layout: constructor, budget, each phase's function with every revert path (openRound,
- * openBatch, requestEvaluation, close, selectBatch, createEvaluations, beginSettlement,
- * settleSeed, settleOrphan), the views, and full rounds: the accounting identity after every
- * step, the pot's credits against `distribute` in src/graph.ts, starting prices carried over to
- * the next round, edges proposed during a round settled by the next one.
+ * openBatch, conditions an outsider prepared first, requestEvaluation, close, selectBatch,
+ * createEvaluations, beginSettlement, settleSeed, settleSeedEdges, settleOrphan), market
+ * resolution after the jury (resolveMarket, cancelStuckEvaluation, reclaimJuryRefunds, with
+ * jury evaluations driven end to end by src/juryChain.ts), the views, and full rounds: the
+ * accounting identity after every step, the pot's credits against `distribute` in
+ * src/graph.ts, starting prices carried over to the next round, edges proposed during a round
+ * settled by the next one.
  */
 import assert from "node:assert/strict";
 
@@ -29,9 +32,20 @@ import {
   parseEventLogs,
   stringToHex,
   zeroAddress,
+  zeroHash,
 } from "viem";
 
 import { type SeedInput, distribute, rankChildren } from "../src/graph.js";
+import {
+  type Ballot,
+  type Rating,
+  advanceAndDraw,
+  advanceToReveal,
+  commitBallot,
+  huberCertificate,
+  newSalt,
+  revealBallot,
+} from "../src/juryChain.js";
 import {
   FAMILY,
   MIN_START_PRICE,
@@ -72,6 +86,7 @@ const Phase = {
 const O = FAMILY.Originality;
 const D = FAMILY.Dependency;
 const JuryKind = { Pairwise: 0, Score: 1 } as const;
+const JuryStatus = { Pending: 1, Drawn: 2, Resolved: 3, Failed: 4, Cancelled: 5 } as const;
 /** Question tags of the contract's `_qid`. */
 const TAG = { W0: 0n, S: 1n, C: 2n, O: 3n, W: 4n } as const;
 const SETTLER_ROLE = keccak256(stringToHex("SETTLER_ROLE"));
@@ -375,6 +390,71 @@ async function expectCredits(f: Fixture, round: bigint, expected: ReturnType<typ
   expect(p.status).to.equal(2); // Settled
 }
 
+/** A market's jury evaluation id (`evaluationOf` - 1); fails when it is not evaluated. */
+async function evaluationIdOf(f: Fixture, family: number, seedIndex: bigint, round = 1n) {
+  const stored = await f.rounds.read.evaluationOf([round, family, seedIndex]);
+  assert.ok(stored > 0n, `market ${family}:${seedIndex} of round ${round} is evaluated`);
+  return stored - 1n;
+}
+
+/** A market's vault condition: (rounds, questionId, slots). */
+async function conditionOf(f: Fixture, family: number, seedIndex: bigint, slots: number) {
+  const question = await f.rounds.read.questionId([1n, family, seedIndex]);
+  return f.vault.read.getConditionId([f.rounds.address, question, BigInt(slots)]);
+}
+
+/**
+ * Runs a jury evaluation to Resolved, as scripts/demoDeepFunding.ts does: draws the panel,
+ * every member commits and reveals `vote` (a score or pairwise ratings), then the median score
+ * or the Huber certificate resolves it.
+ */
+async function juryResolves(
+  f: Fixture,
+  evaluationId: bigint,
+  vote: { scoreWad: bigint } | { pairs: Rating[] },
+): Promise<readonly bigint[]> {
+  const { jury } = f;
+  const panel = await advanceAndDraw(connection, jury, evaluationId);
+  const ballots: Ballot[] = panel.map((juror) => ({
+    jury: jury.address,
+    evaluationId,
+    juror,
+    salt: newSalt(),
+    ...vote,
+  }));
+  for (const b of ballots) await mined(commitBallot(jury, b));
+  await advanceToReveal(connection, jury, evaluationId);
+  for (const b of ballots) await mined(revealBallot(jury, b));
+  await advanceToReveal(connection, jury, evaluationId, true);
+  if ("scoreWad" in vote) {
+    await mined(jury.write.resolveScore([evaluationId]));
+  } else {
+    const { packed, logits } = await huberCertificate(connection, jury, evaluationId);
+    await mined(jury.write.submitHuber([evaluationId, packed, logits]));
+  }
+  expect((await jury.read.evaluation([evaluationId])).status).to.equal(JuryStatus.Resolved);
+  return jury.read.resultOf([evaluationId]);
+}
+
+/** Draws the panels, lets the reveal windows pass without a ballot and fails the evaluations. */
+async function juryFails(f: Fixture, ...evaluationIds: bigint[]): Promise<void> {
+  for (const e of evaluationIds) await advanceAndDraw(connection, f.jury, e);
+  for (const e of evaluationIds) await advanceToReveal(connection, f.jury, e, true);
+  for (const e of evaluationIds) {
+    await mined(f.jury.write.failEvaluation([e]));
+    expect((await f.jury.read.evaluation([e])).status).to.equal(JuryStatus.Failed);
+  }
+}
+
+/** The condition's payout numerators, one per slot, and its denominator. */
+async function payoutsOf(f: Fixture, condition: Hex, slots: number) {
+  const numerators = [];
+  for (let j = 0n; j < BigInt(slots); j++) {
+    numerators.push(await f.vault.read.payoutNumerator([condition, j]));
+  }
+  return { numerators, denominator: await f.vault.read.payoutDenominator([condition]) };
+}
+
 // ------------------------------------------------------------------------------------------------
 // Constructor
 // ------------------------------------------------------------------------------------------------
@@ -676,7 +756,7 @@ describe("DeepFundingRounds: openRound", () => {
 
   it("openRound: creates W_0 at startPrices, splits the S and C sets, spends 3 x subsidy", async () => {
     const f = await loadFixture(roundsFixture);
-    const { rounds, vault, jury } = f;
+    const { rounds, vault } = f;
     const budget = await rounds.read.budget();
     const markets = await f.maker.read.marketCount();
     let hash: Hash | undefined;
@@ -710,11 +790,12 @@ describe("DeepFundingRounds: openRound", () => {
       expect(s.node).to.equal(seeds[i]);
       expect([s.opened, s.originalityMarket, s.dependencyMarket]).to.deep.equal([false, 0n, 0n]);
     }
-    // Conditions: W_0 resolved by the jury, S and C by this contract, n slots each.
+    // Conditions: W_0, S and C all resolved by this contract (W_0 reports the jury's result
+    // through resolveMarket), n slots each.
     const w0Question = await rounds.read.questionId([1n, O, W0_INDEX]);
     expect(w0Question).to.equal(qid(rounds.address, 1n, TAG.W0, 0n));
     expect(r.w0Condition).to.equal(
-      await vault.read.getConditionId([jury.address, w0Question, BigInt(n)]),
+      await vault.read.getConditionId([rounds.address, w0Question, BigInt(n)]),
     );
     expect(r.sCondition).to.equal(
       await vault.read.getConditionId([
@@ -791,7 +872,7 @@ describe("DeepFundingRounds: openBatch", () => {
 
   it("openBatch: creates each seed's markets in batches under S_j and C_i", async () => {
     const f = await loadFixture(roundsFixture);
-    const { rounds, vault, jury } = f;
+    const { rounds, vault } = f;
     await mined(rounds.write.openRound());
     const r = await info(f);
     // Batch of 3, then the rest.
@@ -835,13 +916,14 @@ describe("DeepFundingRounds: openBatch", () => {
         dependencyMarket: s.dependencyMarket,
         childCount: BigInt(kids.length),
       });
-      // O_j: UP/DOWN priced in S_j, resolved by the jury's score, at the starting UP price.
+      // O_j: UP/DOWN priced in S_j, resolved by this contract (the jury's score, reported by
+      // resolveMarket), at the starting UP price.
       assert.notEqual(s.originalityMarket, 0n);
       const o = created.get(s.originalityMarket)!;
       expect(o.parentPositionId).to.equal(await positionOf(f, r.sCondition, i));
       expect(o.conditionId).to.equal(
         await vault.read.getConditionId([
-          jury.address,
+          rounds.address,
           await rounds.read.questionId([1n, O, BigInt(i)]),
           2n,
         ]),
@@ -858,7 +940,7 @@ describe("DeepFundingRounds: openBatch", () => {
         expect(w.parentPositionId).to.equal(cPosition);
         expect(w.conditionId).to.equal(
           await vault.read.getConditionId([
-            jury.address,
+            rounds.address,
             await rounds.read.questionId([1n, D, BigInt(i)]),
             BigInt(kids.length),
           ]),
@@ -931,6 +1013,129 @@ describe("DeepFundingRounds: openBatch", () => {
     await expectCredits(f, 1n, expected);
     assert.ok((await f.pot.read.owed([id("d")])) > 0n, "s1's child d is paid");
     await expectAccounting(f);
+  });
+});
+
+describe("DeepFundingRounds: conditions prepared by others", () => {
+  /** The round's question ids and slot counts: W_0, S, C (n slots), O_j (2), W_si (children). */
+  function questions(rounds: Address, round: bigint) {
+    const n = BigInt(SEEDS.length);
+    const list: { name: string; question: Hex; slots: bigint }[] = [
+      { name: "W_0", question: qid(rounds, round, TAG.W0, 0n), slots: n },
+      { name: "S", question: qid(rounds, round, TAG.S, 0n), slots: n },
+      { name: "C", question: qid(rounds, round, TAG.C, 0n), slots: n },
+    ];
+    SEEDS.forEach((name, i) => {
+      list.push({ name: `O_${i}`, question: qid(rounds, round, TAG.O, BigInt(i)), slots: 2n });
+      const k = GRAPH[name].length;
+      if (k >= 2) {
+        list.push({
+          name: `W_s${i}`,
+          question: qid(rounds, round, TAG.W, BigInt(i)),
+          slots: BigInt(k),
+        });
+      }
+    });
+    return list;
+  }
+
+  it("openRound and openBatch: reuse the W_0, S, C, O_j and W_i conditions an outsider prepared for the rounds contract", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, vault, maker } = f;
+    const outsider = f.traders[3];
+    const round = (await rounds.read.currentRound()) + 1n;
+    const prepared = new Map<string, Hex>();
+    for (const { name, question, slots } of questions(rounds.address, round)) {
+      await mined(
+        vault.write.prepareCondition([rounds.address, question, slots], { account: outsider }),
+      );
+      const condition = await vault.read.getConditionId([rounds.address, question, slots]);
+      expect(await vault.read.outcomeSlotCount([condition])).to.equal(slots);
+      prepared.set(name, condition);
+    }
+    expect(prepared.size).to.equal(3 + SEEDS.length + 2);
+    // Neither transaction prepares anything: both use the outsider's conditions.
+    const opened = await mined(rounds.write.openRound());
+    const batch = await mined(rounds.write.openBatch([256n]));
+    for (const receipt of [opened, batch]) {
+      expect(
+        parseEventLogs({ abi: vault.abi, logs: receipt.logs, eventName: "ConditionPrepared" }),
+      ).to.have.length(0);
+    }
+    const r = await info(f, round);
+    expect(r.phase).to.equal(Phase.Trading);
+    expect([r.w0Condition, r.sCondition, r.cCondition]).to.deep.equal([
+      prepared.get("W_0"),
+      prepared.get("S"),
+      prepared.get("C"),
+    ]);
+    const created = new Map([...marketsCreated(f, opened), ...marketsCreated(f, batch)]);
+    expect(created.get(r.w0Market)!.conditionId).to.equal(prepared.get("W_0"));
+    for (let i = 0; i < SEEDS.length; i++) {
+      const s = await seed(f, i, round);
+      expect(created.get(s.originalityMarket)!.conditionId).to.equal(prepared.get(`O_${i}`));
+      if (s.dependencyMarket !== 0n) {
+        expect(created.get(s.dependencyMarket)!.conditionId).to.equal(prepared.get(`W_s${i}`));
+      }
+    }
+    expect(created.size).to.equal(SEEDS.length + 3);
+    expectNear(
+      await maker.read.prices([r.w0Market]),
+      startPricesOf([0n, 0n, 0n, 0n], DEFAULTS.baseRateWad),
+    );
+    // The round runs on: S and C are reported by the rounds contract.
+    await toPhase(f, Phase.Settling);
+    for (const condition of [r.sCondition, r.cCondition]) {
+      expect(await vault.read.isResolved([condition])).to.equal(true);
+    }
+    await expectAccounting(f);
+  });
+
+  it("openRound and openBatch: conditions prepared for another resolver or slot count are harmless", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, vault, jury } = f;
+    const outsider = f.traders[3];
+    const foreign: Hex[] = [];
+    const list = questions(rounds.address, 1n);
+    for (const [k, { question, slots }] of list.entries()) {
+      // The jury (the former resolver), an EOA, or this contract with one slot too many.
+      for (const [resolver, count] of [
+        [jury.address, slots],
+        [outsider, slots],
+        [rounds.address, slots + 1n],
+      ] as const) {
+        if (k % 2 === 1 && resolver === jury.address) continue;
+        await mined(
+          vault.write.prepareCondition([resolver, question, count], { account: outsider }),
+        );
+        foreign.push(await vault.read.getConditionId([resolver, question, count]));
+      }
+    }
+    const opened = await mined(rounds.write.openRound());
+    const batch = await mined(rounds.write.openBatch([256n]));
+    // Every condition of the round is prepared afresh, the rounds contract's own.
+    const preparedLogs = [opened, batch].flatMap((x) =>
+      parseEventLogs({ abi: vault.abi, logs: x.logs, eventName: "ConditionPrepared" }),
+    );
+    expect(
+      preparedLogs.map((l) => [l.args.resolver, l.args.questionId, l.args.outcomeSlotCount]),
+    ).to.deep.equal(list.map((q) => [getAddress(rounds.address), q.question, q.slots]));
+    const r = await info(f);
+    const own = [r.w0Condition, r.sCondition, r.cCondition];
+    for (let i = 0; i < SEEDS.length; i++) {
+      const s = await seed(f, i);
+      own.push((await f.maker.read.marketInfo([s.originalityMarket]))[5]);
+      if (s.dependencyMarket !== 0n) {
+        own.push((await f.maker.read.marketInfo([s.dependencyMarket]))[5]);
+      }
+    }
+    expect(own).to.deep.equal(preparedLogs.map((l) => l.args.conditionId));
+    for (const condition of foreign) expect(own).to.not.include(condition);
+    await toPhase(f, Phase.Settling);
+    for (const condition of foreign) {
+      expect(await vault.read.isResolved([condition])).to.equal(false);
+    }
+    expect(await vault.read.isResolved([r.cCondition])).to.equal(true);
   });
 });
 
@@ -1329,17 +1534,94 @@ describe("DeepFundingRounds: selectBatch", () => {
     expect(r.dependencyEvaluated).to.equal(0b11n); // both
   });
 
-  it("selectBatch: without any dependency market, C pays 1 on every seed", async () => {
+  it("selectBatch: without any dependency market, C pays 1 on every seed and the untouched C set returns to the budget", async () => {
     const f = await loadFixture(noDependencyFixture);
-    const { vault } = f;
-    await toPhase(f, Phase.Evaluating);
+    const { rounds, vault } = f;
+    await toPhase(f, Phase.Selecting);
+    await mine();
+    const before = await info(f);
+    expect(before.spent).to.equal(3n * SUBSIDY);
+    const budget = await rounds.read.budget();
+    // The contract still holds its whole C set: no market took a C_i.
+    for (let j = 0; j < 2; j++) {
+      const position = await positionOf(f, before.cCondition, j);
+      expect(await vault.read.balanceOf([rounds.address, position])).to.equal(SUBSIDY);
+    }
+    let receipt: Awaited<ReturnType<typeof mined>> | undefined;
+    await expectTokenChanges(
+      f.token,
+      async () => {
+        receipt = await mined(rounds.write.selectBatch([10n]));
+      },
+      [
+        { address: rounds.address, amount: SUBSIDY },
+        { address: vault.address, amount: -SUBSIDY },
+      ],
+    );
+    const merged = parseEventLogs({
+      abi: vault.abi,
+      logs: receipt!.logs,
+      eventName: "PositionsMerged",
+    });
+    expect(merged.map((l) => [l.args.account, l.args.conditionId, l.args.amount])).to.deep.equal([
+      [getAddress(rounds.address), before.cCondition, SUBSIDY],
+    ]);
     const r = await info(f);
+    expect(r.phase).to.equal(Phase.Evaluating);
+    expect(r.spent).to.equal(2n * SUBSIDY);
+    expect(await rounds.read.budget()).to.equal(budget + SUBSIDY);
+    await expectAccounting(f);
+    for (let j = 0; j < 2; j++) {
+      const position = await positionOf(f, r.cCondition, j);
+      expect(await vault.read.balanceOf([rounds.address, position])).to.equal(0n);
+    }
     expect(r.originalityEvaluated).to.equal(0b11n);
     expect(r.dependencyEvaluated).to.equal(0n);
     for (let i = 0n; i < 2n; i++) {
       expect(await vault.read.payoutNumerator([r.cCondition, i])).to.equal(1n);
       expect(await vault.read.payoutNumerator([r.sCondition, i])).to.equal(1n);
     }
+    // The jury fees come on top of what is left.
+    await mined(rounds.write.createEvaluations([10n]));
+    const after = await info(f);
+    expect(after.spent).to.equal(2n * SUBSIDY + after.evaluations * DEFAULTS.juryFee);
+  });
+
+  it("selectBatch: without any market in either family, S and C merge back in the last batch only", async () => {
+    // Every batch ran after the close time: only W_0 exists.
+    const f = await loadFixture(roundsFixture);
+    const { rounds, vault } = f;
+    await mined(rounds.write.openRound());
+    await time.increaseTo((await info(f)).closeTime);
+    await mined(rounds.write.openBatch([256n]));
+    await mined(rounds.write.close());
+    await mine();
+    const budget = await rounds.read.budget();
+    for (let cursor = 1; cursor < SEEDS.length; cursor++) {
+      await mined(rounds.write.selectBatch([1n]));
+      expect(await rounds.read.budget()).to.equal(budget);
+    }
+    const receipt = await mined(rounds.write.selectBatch([1n]));
+    const merged = parseEventLogs({
+      abi: vault.abi,
+      logs: receipt.logs,
+      eventName: "PositionsMerged",
+    });
+    const r = await info(f);
+    expect(merged.map((l) => l.args.conditionId)).to.deep.equal([r.sCondition, r.cCondition]);
+    expect(await rounds.read.budget()).to.equal(budget + 2n * SUBSIDY);
+    expect(r.spent).to.equal(SUBSIDY);
+    await expectAccounting(f);
+    for (const condition of [r.sCondition, r.cCondition]) {
+      const { numerators } = await payoutsOf(f, condition, SEEDS.length);
+      expect(numerators).to.deep.equal(new Array<bigint>(SEEDS.length).fill(1n));
+    }
+    // Only W_0 is evaluated; the round settles.
+    await mined(rounds.write.createEvaluations([10n]));
+    expect((await info(f)).evaluations).to.equal(1n);
+    expect((await info(f)).spent).to.equal(SUBSIDY + DEFAULTS.juryFee);
+    await settleAll(f);
+    await expectAccounting(f);
   });
 
   it("selectBatch: a time-weighted price moved beyond volatilityWad selects the market (reason 4)", async () => {
@@ -1443,6 +1725,7 @@ describe("DeepFundingRounds: createEvaluations", () => {
     await toPhase(f, Phase.Evaluating);
     const r = await info(f);
     const n = SEEDS.length;
+    expect(await rounds.read.evaluationOf([1n, O, W0_INDEX])).to.equal(0n);
     const count = 1 + popcount(r.originalityEvaluated) + popcount(r.dependencyEvaluated);
     const juryFee = DEFAULTS.juryFee;
     const budget = await rounds.read.budget();
@@ -1490,7 +1773,8 @@ describe("DeepFundingRounds: createEvaluations", () => {
       feeFromFund: 0n,
     };
     const pairwise = { deltaWad: DEFAULTS.deltaWad, toleranceWad: DEFAULTS.toleranceWad };
-    // W_0: pairwise over the seeds, question id of (round, any family, W0_INDEX).
+    // W_0: pairwise over the seeds, question id of (round, any family, W0_INDEX). The jury
+    // reports nothing to the vault (question id 0): resolveMarket reports its result.
     const w0 = opened[0].args;
     const w0Question = await rounds.read.questionId([1n, D, W0_INDEX]);
     expect(w0Question).to.equal(await rounds.read.questionId([1n, O, W0_INDEX]));
@@ -1507,11 +1791,14 @@ describe("DeepFundingRounds: createEvaluations", () => {
       items: n,
       ...common,
       ...pairwise,
-      questionId: w0Question,
+      questionId: zeroHash,
     });
     expect(r.w0Condition).to.equal(
-      await vault.read.getConditionId([jury.address, w0Question, BigInt(n)]),
+      await vault.read.getConditionId([rounds.address, w0Question, BigInt(n)]),
     );
+    // evaluationOf: the id + 1, the same for W_0 under either family.
+    expect(await rounds.read.evaluationOf([1n, O, W0_INDEX])).to.equal(firstId + 1n);
+    expect(await rounds.read.evaluationOf([1n, D, W0_INDEX])).to.equal(firstId + 1n);
     // The others in seed order, originality before dependency.
     const expectedOrder: [number, number][] = [];
     for (let i = 0; i < n; i++) {
@@ -1524,6 +1811,7 @@ describe("DeepFundingRounds: createEvaluations", () => {
     for (const l of opened.slice(1)) {
       const { family, seedIndex, questionId, evaluationId } = l.args;
       expect(questionId).to.equal(await rounds.read.questionId([1n, family, seedIndex]));
+      expect(await rounds.read.evaluationOf([1n, family, seedIndex])).to.equal(evaluationId + 1n);
       const params = (await jury.read.evaluation([evaluationId])).params;
       if (family === O) {
         expect(params).to.deep.equal({
@@ -1532,7 +1820,7 @@ describe("DeepFundingRounds: createEvaluations", () => {
           ...common,
           deltaWad: 0n,
           toleranceWad: 0n,
-          questionId,
+          questionId: zeroHash,
         });
       } else {
         expect(params).to.deep.equal({
@@ -1540,10 +1828,20 @@ describe("DeepFundingRounds: createEvaluations", () => {
           items: (await seed(f, Number(seedIndex))).childCount,
           ...common,
           ...pairwise,
-          questionId,
+          questionId: zeroHash,
         });
       }
     }
+    // Markets not evaluated (and seeds without a market, and other rounds) read 0.
+    for (let i = 0; i < n; i++) {
+      if (!bit(r.originalityEvaluated, i)) {
+        expect(await rounds.read.evaluationOf([1n, O, BigInt(i)])).to.equal(0n);
+      }
+      if (!bit(r.dependencyEvaluated, i)) {
+        expect(await rounds.read.evaluationOf([1n, D, BigInt(i)])).to.equal(0n);
+      }
+    }
+    expect(await rounds.read.evaluationOf([2n, O, W0_INDEX])).to.equal(0n);
   });
 });
 
@@ -1733,15 +2031,40 @@ describe("DeepFundingRounds: settleSeed", () => {
       "LengthMismatch",
       [3n, 4n],
     );
-    await viem.assertions.emitWithArgs(settle0(pos0), rounds, "SeedSettled", [1n, 0n, 0n, 0n]);
-    expect((await seed(f, 0)).settled).to.equal(true);
+    // The pot shares only: SeedPaid, potSettled; the edges wait for settleSeedEdges.
+    const receipt = await mined(settle0(pos0));
+    const paid = parseEventLogs({ abi: rounds.abi, logs: receipt.logs, eventName: "SeedPaid" });
+    expect(paid.map((l) => l.args)).to.deep.equal([{ round: 1n, seedIndex: 0n }]);
+    expect(
+      parseEventLogs({ abi: rounds.abi, logs: receipt.logs, eventName: "SeedSettled" }),
+    ).to.have.length(0);
+    expect(
+      parseEventLogs({ abi: f.graph.abi, logs: receipt.logs, eventName: "EdgesSettled" }),
+    ).to.have.length(0);
+    const s0 = await seed(f, 0);
+    expect([s0.potSettled, s0.settled]).to.deep.equal([true, false]);
+    // The final prices are recorded by this step.
+    const { w0Market } = await info(f);
+    expect(await rounds.read.lastPrice([await rounds.read.TARGET(), s0.node])).to.equal(
+      await f.maker.read.priceOf([w0Market, 0n]),
+    );
+    expect(await rounds.read.lastOriginality([s0.node])).to.equal(
+      (await f.maker.read.prices([s0.originalityMarket]))[0],
+    );
     expect((await pot.read.seedOf([1n, pos0])).childrenSettled).to.equal(true);
     await viem.assertions.revertWithCustomErrorWithArgs(settle0(pos0), rounds, "AlreadySettled", [
       1n,
       0n,
     ]);
-    expect((await info(f)).seedsSettled).to.equal(1);
+    expect((await info(f)).seedsSettled).to.equal(0);
     expect((await info(f)).phase).to.equal(Phase.Settling);
+    // Still refused once the edges are settled too.
+    await mined(rounds.write.settleSeedEdges([0n, ranking]));
+    await viem.assertions.revertWithCustomErrorWithArgs(settle0(pos0), rounds, "AlreadySettled", [
+      1n,
+      0n,
+    ]);
+    expect((await info(f)).seedsSettled).to.equal(1);
   });
 
   it("settleSeed: ChildrenChanged when another settler changed a seed's children", async () => {
@@ -1800,9 +2123,39 @@ describe("DeepFundingRounds: settleSeed", () => {
     // The other seed still settles; the round cannot complete (see the interface's warning).
     const o1 = await settlementOrder(rounds, 1n, 1);
     await mined(rounds.write.settleSeed([1n, BigInt(order.indexOf(1n)), o1.order]));
+    await mined(rounds.write.settleSeedEdges([1n, o1.order]));
+    expect((await info(f)).seedsSettled).to.equal(1);
     expect((await info(f)).phase).to.equal(Phase.Settling);
   });
-  it("settleSeed: drops the round children below the cut and keeps a later proposal Proposed, moved down", async () => {
+
+  it("settleSeedEdges: ChildrenChanged when another settler changed the children after the pot was paid", async () => {
+    const f = await loadFixture(bigSeedFixture);
+    const { rounds, graph } = f;
+    const big = id("big");
+    await mined(rounds.write.openRound());
+    await time.increaseTo((await info(f)).closeTime);
+    await mined(rounds.write.openBatch([10n]));
+    await mined(rounds.write.close());
+    await mine();
+    await toPhase(f, Phase.Settling);
+    const order = await potOrder(f);
+    await mined(rounds.write.beginSettlement([order]));
+    const { order: ranking } = await settlementOrder(rounds, 1n, 0);
+    await mined(rounds.write.settleSeed([0n, BigInt(order.indexOf(0n)), ranking]));
+    // Between the two steps the admin settles `big` itself, dropping one child.
+    await mined(graph.write.grantRole([SETTLER_ROLE, f.admin.account.address]));
+    const all = Array.from({ length: BIG_CHILDREN }, (_, j) => (j === 0 ? 0n : ONE));
+    await mined(graph.write.settleEdges([big, all, rankChildren(all).map(BigInt)]));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.settleSeedEdges([0n, ranking]),
+      rounds,
+      "ChildrenChanged",
+      [big],
+    );
+    const s = await seed(f, 0);
+    expect([s.potSettled, s.settled]).to.deep.equal([true, false]);
+  });
+  it("settleSeedEdges: drops the round children below the cut and keeps a later proposal Proposed, moved down", async () => {
     // 129 round children (batch after the close time: starting prices, all equal) and a
     // proposal after them: the settlement covers the 129, dropping the last-ranked one.
     const f = await loadFixture(bigSeedFixture);
@@ -1823,7 +2176,10 @@ describe("DeepFundingRounds: settleSeed", () => {
     const { order: ranking, weights } = await settlementOrder(rounds, 1n, 0);
     expect(weights).to.have.length(BIG_CHILDREN);
     expect(ranking[BIG_CHILDREN - 1]).to.equal(BigInt(BIG_CHILDREN - 1)); // ranked last
-    const receipt = await mined(rounds.write.settleSeed([0n, BigInt(order.indexOf(0n)), ranking]));
+    await mined(rounds.write.settleSeed([0n, BigInt(order.indexOf(0n)), ranking]));
+    // The pot step leaves the edges alone.
+    expect(await graph.read.childCount([big])).to.equal(BigInt(BIG_CHILDREN + 1));
+    const receipt = await mined(rounds.write.settleSeedEdges([0n, ranking]));
     const [settled] = parseEventLogs({
       abi: rounds.abi,
       logs: receipt.logs,
@@ -1893,7 +2249,8 @@ describe("DeepFundingRounds: settleSeed", () => {
     for (let position = 0; position < order.length; position++) {
       const i = Number(order[position]);
       const o = await settlementOrder(rounds, 2n, i);
-      const receipt = await mined(rounds.write.settleSeed([BigInt(i), BigInt(position), o.order]));
+      await mined(rounds.write.settleSeed([BigInt(i), BigInt(position), o.order]));
+      const receipt = await mined(rounds.write.settleSeedEdges([BigInt(i), o.order]));
       const [settled] = parseEventLogs({
         abi: rounds.abi,
         logs: receipt.logs,
@@ -1931,6 +2288,133 @@ describe("DeepFundingRounds: settleSeed", () => {
       );
     }
     expect(await graph.read.bondsHeld()).to.equal(0n);
+  });
+});
+
+describe("DeepFundingRounds: settleSeedEdges", () => {
+  it("settleSeedEdges: reverts before beginSettlement, out of range, before settleSeed, on a bad ranking, twice, after the round", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, graph } = f;
+    const trader = f.traders[0];
+    await toPhase(f, Phase.Trading);
+    // s0's child c gains: s0's three weights are distinct; s1's two are untraded and equal.
+    await split(f, (await info(f)).cCondition, parseEther("30"), trader);
+    await buy(f, (await seed(f, 0)).dependencyMarket, 2, parseEther("30"), trader);
+    await toPhase(f, Phase.Evaluating);
+    const { order: ranking, weights } = await settlementOrder(rounds, 1n, 0);
+    expect(ranking[0]).to.equal(2n);
+    const edges0 = (children: readonly bigint[] = ranking) =>
+      rounds.write.settleSeedEdges([0n, [...children]]);
+    await viem.assertions.revertWithCustomErrorWithArgs(edges0(), rounds, "WrongPhase", [
+      1n,
+      Phase.Evaluating,
+    ]);
+    await toPhase(f, Phase.Settling);
+    await viem.assertions.revertWithCustomErrorWithArgs(edges0(), rounds, "WrongPhase", [
+      1n,
+      Phase.Settling,
+    ]);
+    const order = await potOrder(f);
+    await mined(rounds.write.beginSettlement([order]));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.settleSeedEdges([4n, []]),
+      rounds,
+      "SeedOutOfRange",
+      [4n, 4n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(edges0(), rounds, "PotNotSettled", [
+      1n,
+      0n,
+    ]);
+    await mined(rounds.write.settleSeed([0n, BigInt(order.indexOf(0n)), ranking]));
+    // The graph checks the ranking against the same weights.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      edges0(ranking.slice(1)),
+      graph,
+      "OrderLengthMismatch",
+      [2n, 3n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      edges0([...ranking, 3n]),
+      graph,
+      "OrderLengthMismatch",
+      [4n, 3n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      edges0([ranking[0], ranking[1], 3n]),
+      graph,
+      "OrderIndexOutOfRange",
+      [2n, 3n, 3n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      edges0([ranking[0], ranking[0], ranking[1]]),
+      graph,
+      "OrderNotPermutation",
+      [1n, ranking[0]],
+    );
+    const [first, second, third] = ranking;
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      edges0([second, first, third]),
+      graph,
+      "OrderNotSorted",
+      [1n, weights[Number(second)], weights[Number(first)]],
+    );
+    await viem.assertions.emitWithArgs(edges0(), rounds, "SeedSettled", [1n, 0n, 0n, 0n]);
+    expect([(await seed(f, 0)).potSettled, (await seed(f, 0)).settled]).to.deep.equal([true, true]);
+    expect((await info(f)).seedsSettled).to.equal(1);
+    await viem.assertions.revertWithCustomErrorWithArgs(edges0(), rounds, "AlreadySettled", [
+      1n,
+      0n,
+    ]);
+    // s1's tie is broken by the lower index.
+    const s1 = await settlementOrder(rounds, 1n, 1);
+    expect(s1.weights[0]).to.equal(s1.weights[1]);
+    expect(s1.order).to.deep.equal([0n, 1n]);
+    await mined(rounds.write.settleSeed([1n, BigInt(order.indexOf(1n)), s1.order]));
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.settleSeedEdges([1n, [1n, 0n]]),
+      graph,
+      "OrderTieBroken",
+      [1n, 1n, 0n],
+    );
+    await mined(rounds.write.settleSeedEdges([1n, s1.order]));
+    // The last seed's edges settle the round, whatever the order of the steps.
+    for (const i of [3n, 2n]) {
+      await mined(rounds.write.settleSeed([i, BigInt(order.indexOf(i)), i === 2n ? [0n] : []]));
+    }
+    await mined(rounds.write.settleSeedEdges([2n, [0n]]));
+    expect((await info(f)).phase).to.equal(Phase.Settling);
+    await viem.assertions.emitWithArgs(
+      rounds.write.settleSeedEdges([3n, []]),
+      rounds,
+      "RoundSettled",
+      [1n],
+    );
+    const done = await info(f);
+    expect([done.phase, done.seedsSettled]).to.deep.equal([Phase.Settled, SEEDS.length]);
+    await viem.assertions.revertWithCustomErrorWithArgs(edges0(), rounds, "WrongPhase", [
+      1n,
+      Phase.Settled,
+    ]);
+  });
+
+  it("runKeeper: pays each seed's pot shares, then settles its edges", async () => {
+    const f = await loadFixture(roundsFixture);
+    await toPhase(f, Phase.Settling);
+    const { steps, waiting } = await runKeeper(connection, f.rounds, f.pot, { openNext: false });
+    expect(waiting).to.match(/round settled/);
+    const order = (await potOrder(f)).map((i) => `seed ${i}`);
+    expect(steps.map((st) => [st.action, st.detail])).to.deep.equal([
+      ["beginSettlement", steps[0].detail],
+      ...order.flatMap((detail) => [
+        ["settleSeed", detail],
+        ["settleSeedEdges", detail],
+      ]),
+    ]);
+    for (let i = 0; i < SEEDS.length; i++) {
+      const s = await seed(f, i);
+      expect([s.potSettled, s.settled]).to.deep.equal([true, true]);
+    }
   });
 });
 
@@ -2101,6 +2585,423 @@ describe("DeepFundingRounds: settleOrphan", () => {
 });
 
 // ------------------------------------------------------------------------------------------------
+// Market resolution and jury refunds
+// ------------------------------------------------------------------------------------------------
+
+/** Pairwise ratings over W_0's four seeds: seed 1 worth more than 0, 1 than 2, 2 than 3. */
+const W0_RATINGS: Rating[] = [
+  { a: 0, b: 1, choice: 2, multiplier: 300 },
+  { a: 1, b: 2, choice: 1, multiplier: 200 },
+  { a: 2, b: 3, choice: 1, multiplier: 150 },
+];
+
+describe("DeepFundingRounds: resolveMarket", () => {
+  it("resolveMarket: NotEvaluated for a market without evaluation, EvaluationOpen while Pending or Drawn", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, jury } = f;
+    const resolve = (family: number, i: bigint, round = 1n) =>
+      rounds.write.resolveMarket([round, family, i], { account: f.traders[3] });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      resolve(O, W0_INDEX),
+      rounds,
+      "NotEvaluated",
+      [1n, O, W0_INDEX],
+    );
+    await toPhase(f, Phase.Settling);
+    const r = await info(f);
+    // A market the selection skipped, a seed without a dependency market, another round.
+    const skipped = [0, 1, 2, 3].find((i) => !bit(r.originalityEvaluated, i))!;
+    for (const [family, i, round] of [
+      [O, BigInt(skipped), 1n],
+      [D, 2n, 1n],
+      [D, 3n, 1n],
+      [O, W0_INDEX, 2n],
+    ] as const) {
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        resolve(family, i, round),
+        rounds,
+        "NotEvaluated",
+        [round, family, i],
+      );
+    }
+    const w0 = await evaluationIdOf(f, O, W0_INDEX);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      resolve(D, W0_INDEX),
+      rounds,
+      "EvaluationOpen",
+      [w0, JuryStatus.Pending],
+    );
+    await advanceAndDraw(connection, jury, w0);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      resolve(O, W0_INDEX),
+      rounds,
+      "EvaluationOpen",
+      [w0, JuryStatus.Drawn],
+    );
+    // Past the reveal window, until someone fails it, the evaluation is still Drawn.
+    await advanceToReveal(connection, jury, w0, true);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      resolve(O, W0_INDEX),
+      rounds,
+      "EvaluationOpen",
+      [w0, JuryStatus.Drawn],
+    );
+    expect(await f.vault.read.isResolved([r.w0Condition])).to.equal(false);
+  });
+
+  it("resolveMarket: reports the jury's result (W_0 pairwise, O_j score) to the vault; traders redeem by it", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, vault, token } = f;
+    const [alice, bob, , keeper] = f.traders;
+    await toPhase(f, Phase.Trading);
+    const r = await info(f);
+    // O_0 is requested, so evaluated. Alice holds W_0 seed 1, Bob O_0's UP (in S_0).
+    await mined(rounds.write.requestEvaluation([O, 0n], { account: bob }));
+    await buy(f, r.w0Market, 1, parseEther("20"), alice);
+    await split(f, r.sCondition, parseEther("30"), bob);
+    const o0 = (await seed(f, 0)).originalityMarket;
+    await buy(f, o0, 0, parseEther("10"), bob);
+    await toPhase(f, Phase.Settling);
+
+    // W_0: the jury resolves; the vault learns nothing until resolveMarket.
+    const w0Id = await evaluationIdOf(f, O, W0_INDEX);
+    const w0Result = await juryResolves(f, w0Id, { pairs: W0_RATINGS });
+    expect(w0Result).to.have.length(SEEDS.length);
+    expect(sum(w0Result)).to.equal(ONE);
+    expect(await vault.read.isResolved([r.w0Condition])).to.equal(false);
+    await viem.assertions.emitWithArgs(
+      rounds.write.resolveMarket([1n, D, W0_INDEX], { account: keeper }),
+      rounds,
+      "MarketResolved",
+      [1n, D, W0_INDEX, w0Id, true],
+    );
+    expect(await vault.read.isResolved([r.w0Condition])).to.equal(true);
+    expect(await payoutsOf(f, r.w0Condition, SEEDS.length)).to.deep.equal({
+      numerators: [...w0Result],
+      denominator: sum(w0Result),
+    });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.resolveMarket([1n, O, W0_INDEX]),
+      vault,
+      "ConditionAlreadyResolved",
+      [r.w0Condition],
+    );
+    // Alice's seed-1 shares pay the jury's weight of seed 1.
+    const w0Position = await positionOf(f, r.w0Condition, 1);
+    const held = await vault.read.balanceOf([alice, w0Position]);
+    expect(held).to.equal(parseEther("20"));
+    const w0Payout = (held * w0Result[1]) / sum(w0Result);
+    await expectTokenChanges(
+      token,
+      () =>
+        mined(
+          vault.write.redeemPositions([token.address, 0n, r.w0Condition, [1n]], {
+            account: alice,
+          }),
+        ),
+      [
+        { address: alice, amount: w0Payout },
+        { address: vault.address, amount: -w0Payout },
+      ],
+    );
+    expect(await vault.read.balanceOf([alice, w0Position])).to.equal(0n);
+
+    // O_0: the median score; Bob's UP shares pay it in S_0.
+    const oId = await evaluationIdOf(f, O, 0n);
+    const score = parseEther("0.7");
+    const oResult = await juryResolves(f, oId, { scoreWad: score });
+    expect(oResult).to.deep.equal([score, ONE - score]);
+    const oCondition = await conditionOf(f, O, 0n, 2);
+    await viem.assertions.emitWithArgs(
+      rounds.write.resolveMarket([1n, O, 0n], { account: keeper }),
+      rounds,
+      "MarketResolved",
+      [1n, O, 0n, oId, true],
+    );
+    expect(await payoutsOf(f, oCondition, 2)).to.deep.equal({
+      numerators: [score, ONE - score],
+      denominator: ONE,
+    });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.resolveMarket([1n, O, 0n]),
+      vault,
+      "ConditionAlreadyResolved",
+      [oCondition],
+    );
+    const s0 = await positionOf(f, r.sCondition, 0);
+    const up = await vault.read.getPositionId([token.address, s0, oCondition, 0n]);
+    const ups = await vault.read.balanceOf([bob, up]);
+    const s0Before = await vault.read.balanceOf([bob, s0]);
+    await mined(
+      vault.write.redeemPositions([token.address, s0, oCondition, [0n]], { account: bob }),
+    );
+    expect(await vault.read.balanceOf([bob, s0])).to.equal(s0Before + (ups * score) / ONE);
+    expect(await vault.read.balanceOf([bob, up])).to.equal(0n);
+  });
+
+  it("resolveMarket: a failed evaluation reports the market's time-weighted prices plus 1 wei", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, vault, maker, token } = f;
+    const [alice, bob] = f.traders;
+    await toPhase(f, Phase.Trading);
+    const r = await info(f);
+    await mined(rounds.write.requestEvaluation([O, 0n], { account: bob }));
+    await split(f, r.sCondition, parseEther("40"), alice);
+    const o0 = (await seed(f, 0)).originalityMarket;
+    await time.increase(6 * 3600);
+    await buy(f, o0, 1, parseEther("25"), alice);
+    await buy(f, r.w0Market, 3, parseEther("15"), bob);
+    await toPhase(f, Phase.Settling);
+    const w0Id = await evaluationIdOf(f, O, W0_INDEX);
+    const oId = await evaluationIdOf(f, O, 0n);
+    // Drawn, nobody reveals, failed after the reveal window.
+    await juryFails(f, w0Id, oId);
+
+    for (const [family, i, market, condition, slots, evaluationId] of [
+      [O, 0n, o0, await conditionOf(f, O, 0n, 2), 2, oId],
+      [O, W0_INDEX, r.w0Market, r.w0Condition, SEEDS.length, w0Id],
+    ] as const) {
+      const average = await maker.read.averagePrices([market]);
+      await viem.assertions.emitWithArgs(
+        rounds.write.resolveMarket([1n, family, i]),
+        rounds,
+        "MarketResolved",
+        [1n, family, i, evaluationId, false],
+      );
+      const expected = average.map((p) => p + 1n);
+      expect(await vault.read.isResolved([condition])).to.equal(true);
+      expect(await payoutsOf(f, condition, slots)).to.deep.equal({
+        numerators: expected,
+        denominator: sum(expected),
+      });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        rounds.write.resolveMarket([1n, family, i]),
+        vault,
+        "ConditionAlreadyResolved",
+        [condition],
+      );
+    }
+    // DOWN of O_0 moved up in the second half of the window: its average is above the start.
+    const average = await maker.read.averagePrices([o0]);
+    assert.ok(average[1] > ONE - DEFAULTS.startOriginalityWad, "DOWN gained on average");
+    // Bob's W_0 seed-3 shares pay the time-weighted price of seed 3.
+    const w0 = (await maker.read.averagePrices([r.w0Market])).map((p) => p + 1n);
+    const held = await vault.read.balanceOf([bob, await positionOf(f, r.w0Condition, 3)]);
+    const payout = (held * w0[3]) / sum(w0);
+    await expectTokenChanges(
+      token,
+      () =>
+        mined(
+          vault.write.redeemPositions([token.address, 0n, r.w0Condition, [3n]], { account: bob }),
+        ),
+      [{ address: bob, amount: payout }],
+    );
+  });
+});
+
+describe("DeepFundingRounds: cancelStuckEvaluation", () => {
+  it("cancelStuckEvaluation: NotEvaluated, TooEarly until the draw block has passed, the jury's SeedKnown for a drawable panel", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, jury } = f;
+    const cancel = (family: number, i: bigint) =>
+      rounds.write.cancelStuckEvaluation([1n, family, i], { account: f.traders[2] });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      cancel(O, W0_INDEX),
+      rounds,
+      "NotEvaluated",
+      [1n, O, W0_INDEX],
+    );
+    await toPhase(f, Phase.Evaluating);
+    const receipt = await mined(rounds.write.createEvaluations([256n]));
+    const w0Id = await evaluationIdOf(f, O, W0_INDEX);
+    const { drawBlock } = await jury.read.evaluation([w0Id]);
+    expect(drawBlock).to.equal(receipt.blockNumber + 1n);
+    // The next transaction lands in the draw block itself: its hash is not known yet.
+    await viem.assertions.revertWithCustomErrorWithArgs(cancel(O, W0_INDEX), rounds, "TooEarly", [
+      drawBlock,
+      drawBlock + 1n,
+    ]);
+    await mine();
+    // Five eligible jurors for a panel of three: the jury refuses.
+    expect(await jury.read.jurors()).to.have.length(5);
+    await viem.assertions.revertWithCustomErrorWithArgs(cancel(O, W0_INDEX), jury, "SeedKnown", [
+      w0Id,
+    ]);
+    const r = await info(f);
+    const skipped = [0, 1, 2, 3].find((i) => !bit(r.originalityEvaluated, i))!;
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      cancel(O, BigInt(skipped)),
+      rounds,
+      "NotEvaluated",
+      [1n, O, BigInt(skipped)],
+    );
+    // Once drawn the jury refuses by status.
+    await advanceAndDraw(connection, jury, w0Id);
+    await viem.assertions.revertWithCustomErrorWithArgs(cancel(D, W0_INDEX), jury, "WrongStatus", [
+      w0Id,
+      JuryStatus.Drawn,
+    ]);
+  });
+
+  it("cancelStuckEvaluation: too few eligible jurors: cancels, resolveMarket reports the prices, reclaimJuryRefunds takes the fee back", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, jury, maker, token } = f;
+    const [alice, , keeper] = f.traders;
+    await toPhase(f, Phase.Trading);
+    const r = await info(f);
+    await time.increase(3600);
+    await buy(f, r.w0Market, 2, parseEther("30"), alice);
+    // Two jurors remain for panels of three, before the evaluations exist.
+    for (const juror of f.jurors.slice(0, 3)) await mined(jury.write.removeJuror([juror]));
+    await toPhase(f, Phase.Settling);
+    const w0Id = await evaluationIdOf(f, O, W0_INDEX);
+    await mine();
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      jury.write.drawPanel([w0Id]),
+      jury,
+      "NotEnoughJurors",
+      [2n, 3n],
+    );
+    await viem.assertions.emitWithArgs(
+      rounds.write.cancelStuckEvaluation([1n, O, W0_INDEX], { account: keeper }),
+      jury,
+      "EvaluationCancelled",
+      [w0Id],
+    );
+    expect((await jury.read.evaluation([w0Id])).status).to.equal(JuryStatus.Cancelled);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.cancelStuckEvaluation([1n, D, W0_INDEX]),
+      jury,
+      "WrongStatus",
+      [w0Id, JuryStatus.Cancelled],
+    );
+    // The fallback: W_0's time-weighted prices, plus 1 wei each.
+    const expected = (await maker.read.averagePrices([r.w0Market])).map((p) => p + 1n);
+    assert.ok(expected[2] > expected[0], "seed 2 gained on average");
+    await viem.assertions.emitWithArgs(
+      rounds.write.resolveMarket([1n, O, W0_INDEX], { account: keeper }),
+      rounds,
+      "MarketResolved",
+      [1n, O, W0_INDEX, w0Id, false],
+    );
+    expect(await payoutsOf(f, r.w0Condition, SEEDS.length)).to.deep.equal({
+      numerators: expected,
+      denominator: sum(expected),
+    });
+    // The cancelled evaluation's fee is owed to the rounds contract, which takes it back.
+    const fee = DEFAULTS.juryFee;
+    expect(await jury.read.owed([rounds.address])).to.equal(fee);
+    const budget = await rounds.read.budget();
+    await expectTokenChanges(
+      token,
+      () =>
+        viem.assertions.emitWithArgs(
+          rounds.write.reclaimJuryRefunds({ account: keeper }),
+          rounds,
+          "JuryRefunded",
+          [fee],
+        ),
+      [
+        { address: rounds.address, amount: fee },
+        { address: jury.address, amount: -fee },
+      ],
+    );
+    expect(await rounds.read.budget()).to.equal(budget + fee);
+    await expectAccounting(f);
+  });
+
+  it("cancelStuckEvaluation: DrawStale once the draw block's hash is gone; a drawPanel moves it and the jury checks again", async () => {
+    // Past 256 blocks the jury could no longer tell a drawable panel from a stuck one: the
+    // rounds contract refuses, so nobody can veto an evaluation merely by waiting.
+    const f = await loadFixture(roundsFixture);
+    const { rounds, jury } = f;
+    await toPhase(f, Phase.Settling);
+    const w0Id = await evaluationIdOf(f, O, W0_INDEX);
+    const { drawBlock } = await jury.read.evaluation([w0Id]);
+    await mine(300);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.cancelStuckEvaluation([1n, O, W0_INDEX], { account: f.traders[3] }),
+      rounds,
+      "DrawStale",
+      [w0Id, drawBlock],
+    );
+    // Anyone may draw: with a stale hash the jury moves the draw block to the next one.
+    await mined(jury.write.drawPanel([w0Id]));
+    const moved = (await jury.read.evaluation([w0Id])).drawBlock;
+    expect(moved > drawBlock).to.equal(true);
+    await mine(2);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.cancelStuckEvaluation([1n, O, W0_INDEX], { account: f.traders[3] }),
+      jury,
+      "SeedKnown",
+      [w0Id],
+    );
+    expect((await jury.read.evaluation([w0Id])).status).to.equal(JuryStatus.Pending);
+  });
+});
+
+describe("DeepFundingRounds: reclaimJuryRefunds", () => {
+  it("reclaimJuryRefunds: the jury's NothingOwed when nothing is owed", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, jury } = f;
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.reclaimJuryRefunds(),
+      jury,
+      "NothingOwed",
+      [getAddress(rounds.address)],
+    );
+    // Evaluations in progress owe nothing back.
+    await toPhase(f, Phase.Settling);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.reclaimJuryRefunds(),
+      jury,
+      "NothingOwed",
+      [getAddress(rounds.address)],
+    );
+  });
+
+  it("reclaimJuryRefunds: moves failed evaluations' fees (a requester's fee too) into the budget", async () => {
+    const f = await loadFixture(roundsFixture);
+    const { rounds, jury, token } = f;
+    const [alice, , , keeper] = f.traders;
+    await toPhase(f, Phase.Trading);
+    await mined(rounds.write.requestEvaluation([O, 0n], { account: alice }));
+    await toPhase(f, Phase.Settling);
+    const w0Id = await evaluationIdOf(f, O, W0_INDEX);
+    const oId = await evaluationIdOf(f, O, 0n);
+    await juryFails(f, w0Id, oId);
+    const refund = 2n * DEFAULTS.juryFee + DEFAULTS.evaluationFee;
+    expect(await jury.read.owed([rounds.address])).to.equal(refund);
+    const budget = await rounds.read.budget();
+    await expectAccounting(f);
+    let receipt: Awaited<ReturnType<typeof mined>> | undefined;
+    await expectTokenChanges(token, async () => {
+      receipt = await mined(rounds.write.reclaimJuryRefunds({ account: keeper }));
+    }, [
+      { address: rounds.address, amount: refund },
+      { address: jury.address, amount: -refund },
+      { address: keeper, amount: 0n },
+    ]);
+    const refunded = parseEventLogs({
+      abi: rounds.abi,
+      logs: receipt!.logs,
+      eventName: "JuryRefunded",
+    });
+    expect(refunded.map((l) => l.args.amount)).to.deep.equal([refund]);
+    expect(await rounds.read.budget()).to.equal(budget + refund);
+    expect(await rounds.read.heldFees()).to.equal(0n);
+    await expectAccounting(f);
+    expect(await jury.read.owed([rounds.address])).to.equal(0n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      rounds.write.reclaimJuryRefunds(),
+      jury,
+      "NothingOwed",
+      [getAddress(rounds.address)],
+    );
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
 // Views
 // ------------------------------------------------------------------------------------------------
 
@@ -2229,7 +3130,13 @@ describe("DeepFundingRounds: full rounds", () => {
     for (let position = order.length - 1; position >= 0; position--) {
       const i = Number(order[position]);
       const o = await settlementOrder(rounds, 1n, i);
-      last = await step(rounds.write.settleSeed([BigInt(i), BigInt(position), o.order]));
+      const paid = await step(rounds.write.settleSeed([BigInt(i), BigInt(position), o.order]));
+      expect(
+        parseEventLogs({ abi: rounds.abi, logs: paid.logs, eventName: "SeedPaid" }).map(
+          (l) => l.args,
+        ),
+      ).to.deep.equal([{ round: 1n, seedIndex: BigInt(i) }]);
+      last = await step(rounds.write.settleSeedEdges([BigInt(i), o.order]));
       const [seedSettled] = parseEventLogs({
         abi: rounds.abi,
         logs: last.logs,

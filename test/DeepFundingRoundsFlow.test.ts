@@ -9,8 +9,11 @@
  * bonds and displace no round child until the next round's market settles them), differential
  * tests of the pot's credits on random graphs with random trades in all three market families,
  * accounting invariants checked after every keeper step and every action of a randomized
- * three-round run (with seeds removed and settled as orphans), and the round limits: MAX_SEEDS,
- * the per-transaction gas cap, batches run after the close time.
+ * three-round run (with seeds removed and settled as orphans, jury evaluations resolved or
+ * failed, markets reported by the keeper and redeemed by the traders), the round limits:
+ * MAX_SEEDS, the per-transaction gas cap, batches run after the close time, a budget short of
+ * the jury fees; and the worst case of one seed (256 children, 128 of them proposals) against
+ * the gas cap.
  */
 import assert from "node:assert/strict";
 
@@ -27,9 +30,21 @@ import {
   rankChildren,
 } from "../src/graph.js";
 import {
+  type Ballot,
+  type Rating,
+  advanceAndDraw,
+  advanceToReveal,
+  commitBallot,
+  huberCertificate,
+  newSalt,
+  revealBallot,
+} from "../src/juryChain.js";
+import {
   FAMILY,
+  type KeeperStep,
   MIN_START_PRICE,
   type RoundState,
+  W0_INDEX,
   keeperStep,
   readRound,
   runKeeper,
@@ -45,6 +60,7 @@ import {
   id,
   payoutOf,
   registerGraph,
+  testConfig,
 } from "./helpers/roundsFixture.js";
 
 const connection = await network.create();
@@ -769,11 +785,163 @@ describe("DeepFundingRounds flow: differential against distribute() on random gr
 });
 
 // ------------------------------------------------------------------------------------------------
+// Jury evaluations of a round's markets
+// ------------------------------------------------------------------------------------------------
+
+/** Jury statuses as the ABI numbers them. */
+const JuryStatus = { Pending: 1, Drawn: 2, Resolved: 3, Failed: 4, Cancelled: 5 } as const;
+
+/** An evaluation a round opened (`EvaluationOpened`) and the market it judges. */
+interface Evaluated {
+  round: bigint;
+  family: number;
+  seedIndex: bigint;
+  evaluationId: bigint;
+  market: bigint;
+}
+
+async function evaluationsOf(f: Fixture, round: bigint): Promise<Evaluated[]> {
+  const logs = await publicClient.getContractEvents({
+    address: f.rounds.address,
+    abi: f.rounds.abi,
+    eventName: "EvaluationOpened",
+    args: { round },
+    fromBlock: 0n,
+    strict: true,
+  });
+  const { w0Market } = await f.rounds.read.roundInfo([round]);
+  return Promise.all(
+    logs.map(async ({ args: { family, seedIndex, evaluationId } }) => {
+      let market = w0Market;
+      if (seedIndex !== W0_INDEX) {
+        const s = await f.rounds.read.seedInfo([round, seedIndex]);
+        market = family === FAMILY.Originality ? s.originalityMarket : s.dependencyMarket;
+      }
+      return { round, family, seedIndex, evaluationId, market };
+    }),
+  );
+}
+
+/** A few random comparisons among `items` items. */
+function randomRatings(rng: Rng, items: number): Rating[] {
+  return Array.from({ length: Math.min(items - 1, 3) + rng.int(3) }, () => {
+    const a = rng.int(items);
+    const b = (a + 1 + rng.int(items - 1)) % items;
+    return { a, b, choice: 1 + rng.int(2), multiplier: 100 + rng.int(900) };
+  });
+}
+
+/**
+ * Draws every evaluation's panel. The panels of those `complete` picks commit and reveal random
+ * ballots (a score or comparisons) and the result is certified (`resolveScore`, `submitHuber`);
+ * in the others at most one juror commits and nobody reveals, and they are failed after the
+ * reveal window. A verdict pays the fee to the panel in equal shares, the rounding remainder
+ * to the jury fund. `after` runs after each resolution or failure with what the fund received.
+ */
+async function runJury(
+  f: Fixture,
+  rng: Rng,
+  evaluations: readonly Evaluated[],
+  complete: (e: Evaluated) => boolean,
+  after: (label: string, toFund: bigint) => Promise<void>,
+) {
+  const ballots: Ballot[] = [];
+  const panels = new Map<bigint, readonly Address[]>();
+  for (const e of evaluations) {
+    const panel = await advanceAndDraw(connection, f.jury, e.evaluationId);
+    panels.set(e.evaluationId, panel);
+    const { params } = await f.jury.read.evaluation([e.evaluationId]);
+    const committers = complete(e) ? panel : panel.slice(0, rng.int(2));
+    for (const juror of committers) {
+      const ballot: Ballot = {
+        jury: f.jury.address,
+        evaluationId: e.evaluationId,
+        juror,
+        salt: newSalt(),
+      };
+      if (params.items === 0) ballot.scoreWad = rng.range(0n, ONE);
+      else ballot.pairs = randomRatings(rng, params.items);
+      await mined(commitBallot(f.jury, ballot));
+      if (complete(e)) ballots.push(ballot);
+    }
+  }
+  for (const e of evaluations) await advanceToReveal(connection, f.jury, e.evaluationId);
+  for (const ballot of ballots) await mined(revealBallot(f.jury, ballot));
+  for (const e of evaluations) await advanceToReveal(connection, f.jury, e.evaluationId, true);
+  for (const e of evaluations) {
+    const id = e.evaluationId;
+    const { params } = await f.jury.read.evaluation([id]);
+    const panel = panels.get(id) ?? assert.fail(`no panel for ${id}`);
+    const owed = await Promise.all(panel.map((j) => f.jury.read.owed([j])));
+    const fund = await f.jury.read.juryFund();
+    if (!complete(e)) {
+      await mined(f.jury.write.failEvaluation([id]));
+    } else if (params.items === 0) {
+      await mined(f.jury.write.resolveScore([id]));
+    } else {
+      const { packed, logits } = await huberCertificate(connection, f.jury, id);
+      await mined(f.jury.write.submitHuber([id, packed, logits]));
+    }
+    const { status } = await f.jury.read.evaluation([id]);
+    expect(status, `evaluation ${id}`).to.equal(
+      complete(e) ? JuryStatus.Resolved : JuryStatus.Failed,
+    );
+    const share = complete(e) ? params.fee / BigInt(panel.length) : 0n;
+    const paid = await Promise.all(
+      panel.map((j, i) => f.jury.read.owed([j]).then((o) => o - owed[i])),
+    );
+    expect(paid, `evaluation ${id} jurors' pay`).to.deep.equal(panel.map(() => share));
+    const toFund = complete(e) ? params.fee - share * BigInt(panel.length) : 0n;
+    expect((await f.jury.read.juryFund()) - fund, `evaluation ${id} fund`).to.equal(toFund);
+    await after(`jury ${complete(e) ? "resolved" : "failed"} evaluation ${id}`, toFund);
+  }
+}
+
+/**
+ * Checks that an evaluated market's condition is resolved with the jury's result (or, after a
+ * failed evaluation, the market's time-weighted prices plus one wei), then has every trader
+ * redeem all its outcomes and checks each payout; `after` runs after each redemption.
+ */
+async function redeemResolved(f: Fixture, e: Evaluated, after: (label: string) => Promise<void>) {
+  const [, , , collateral, parent, condition] = await f.maker.read.marketInfo([e.market]);
+  expect(await f.vault.read.isResolved([condition]), `market ${e.market}`).to.equal(true);
+  const { status } = await f.jury.read.evaluation([e.evaluationId]);
+  const expected =
+    status === JuryStatus.Resolved
+      ? [...(await f.jury.read.resultOf([e.evaluationId]))]
+      : (await f.maker.read.averagePrices([e.market])).map((p) => p + 1n);
+  const slots = expected.map((_, j) => BigInt(j));
+  const numerators = await Promise.all(
+    slots.map((j) => f.vault.read.payoutNumerator([condition, j])),
+  );
+  expect(numerators, `payouts of market ${e.market}`).to.deep.equal(expected);
+  const denominator = await f.vault.read.payoutDenominator([condition]);
+  expect(denominator).to.equal(sum(expected));
+  const positions = await Promise.all(
+    slots.map((j) => f.vault.read.getPositionId([collateral, parent, condition, j])),
+  );
+  for (const t of f.traders) {
+    const held = await f.vault.read.balanceOfBatch([positions.map(() => t), positions]);
+    const payout = sum(held.map((h, j) => h * expected[j])) / denominator;
+    const parentBalance = () =>
+      parent === 0n ? f.token.read.balanceOf([t]) : f.vault.read.balanceOf([t, parent]);
+    const before = await parentBalance();
+    await mined(
+      f.vault.write.redeemPositions([collateral, parent, condition, slots], { account: t }),
+    );
+    expect((await parentBalance()) - before, `redeemed by ${t}`).to.equal(payout);
+    const left = await f.vault.read.balanceOfBatch([positions.map(() => t), positions]);
+    expect(sum(left)).to.equal(0n);
+    await after(`redeem market ${e.market}`);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // Invariants after every step of a randomized multi-round run
 // ------------------------------------------------------------------------------------------------
 
 describe("DeepFundingRounds flow: accounting invariants", () => {
-  it("hold after every keeper step, trade, request, proposal, claim and orphan settlement of three random rounds", async () => {
+  it("hold after every keeper step, trade, request, proposal, claim, jury verdict or failure, market resolution, redemption and orphan settlement of three random rounds", async () => {
     const rng = new Rng(0xdf3n);
     const BIG = "inv-big";
     const GONE = "inv-gone";
@@ -802,6 +970,14 @@ describe("DeepFundingRounds flow: accounting invariants", () => {
     let checks = 0;
     let requests = 0;
     let withdrawn = 0n;
+    const juryRng = new Rng(0x7a5n);
+    /** Fees of failed evaluations the jury owes the round contract, not yet reclaimed. */
+    let refundsDue = 0n;
+    /** Rounding remainders of jury fees, paid into the jury fund besides the slashed bonds. */
+    let juryDust = 0n;
+    let reclaims = 0;
+    let marketsResolved = 0;
+    const juryOutcomes = { resolved: 0, failed: 0 };
 
     const check = async (label: string) => {
       checks++;
@@ -823,7 +999,7 @@ describe("DeepFundingRounds flow: accounting invariants", () => {
       expect(graphBalance, `${label}: graph balance`).to.equal(bondsHeld);
       const slashed = await graph.read.bondsSlashed();
       expect((await jury.read.juryFund()) - juryFund0, `${label}: jury fund`).to.equal(
-        slashed - slashed0,
+        slashed - slashed0 + juryDust,
       );
       expect((slashed - lastSlashed) % bond, `${label}: whole bonds`).to.equal(0n);
       lastSlashed = slashed;
@@ -853,9 +1029,55 @@ describe("DeepFundingRounds flow: accounting invariants", () => {
           await check("random block mined");
           continue;
         }
+        if (step.action === "resolveMarket") marketsResolved++;
+        if (step.action === "reclaimJuryRefunds") {
+          // The refunds join the budget: what the budget received from outside.
+          budgetIn += refundsDue;
+          refundsDue = 0n;
+          reclaims++;
+          expect(await f.jury.read.owed([f.rounds.address])).to.equal(0n);
+        }
         await check(`round ${step.round} ${step.action} ${step.detail}`);
       }
     };
+
+    /**
+     * The jury completes about two thirds of a round's evaluations and lets the others fail;
+     * returns them, for `resolved` once the keeper has reported them.
+     */
+    const judge = async (round: bigint): Promise<Evaluated[]> => {
+      const evaluations = await evaluationsOf(f, round);
+      expect(evaluations.length, `round ${round} evaluations`).to.be.greaterThan(0);
+      const completed = new Set(
+        evaluations.filter(() => juryRng.int(3) !== 0).map((e) => e.evaluationId),
+      );
+      await runJury(
+        f,
+        juryRng,
+        evaluations,
+        (e) => completed.has(e.evaluationId),
+        async (label, toFund) => {
+          juryDust += toFund;
+          await check(label);
+        },
+      );
+      for (const e of evaluations) {
+        if (completed.has(e.evaluationId)) {
+          juryOutcomes.resolved++;
+        } else {
+          juryOutcomes.failed++;
+          refundsDue += (await f.jury.read.evaluation([e.evaluationId])).params.fee;
+        }
+      }
+      expect(await f.jury.read.owed([f.rounds.address])).to.equal(refundsDue);
+      return evaluations;
+    };
+    /** Every market judged in `evaluations` is resolved; the traders redeem their positions. */
+    const resolved = async (evaluations: readonly Evaluated[]) => {
+      expect(refundsDue, "refunds reclaimed").to.equal(0n);
+      for (const e of evaluations) await redeemResolved(f, e, check);
+    };
+    let pending: Evaluated[] = [];
 
     /** Registers a new node and has a random trader propose it under `parent`. */
     const propose = async (parent: string, name: string) => {
@@ -905,7 +1127,12 @@ describe("DeepFundingRounds flow: accounting invariants", () => {
         await check(`addEdge ${name}`);
       }
 
+      // The keeper reports the markets judged last round while this one trades.
+      const resolvedBefore = marketsResolved;
       expect(await keeper(true)).to.match(/trading until/);
+      expect(marketsResolved - resolvedBefore).to.equal(pending.length);
+      await resolved(pending);
+      pending = [];
       const state = await readRound(f.rounds);
       assert.ok(state !== undefined && state.round === round);
       await splitSets(f, round, parseEther("200"), () => check("split"));
@@ -976,6 +1203,18 @@ describe("DeepFundingRounds flow: accounting invariants", () => {
         withdrawn += owed;
         await check("withdrawBond");
       }
+
+      // The jury judges the round's markets. Round 2's are reported while round 3 trades, the
+      // others at once by the keeper of a settled round.
+      const judged = await judge(round);
+      if (round === 2n) {
+        pending = judged;
+      } else {
+        const resolvedBefore = marketsResolved;
+        expect(await keeper(false)).to.match(/settled/);
+        expect(marketsResolved - resolvedBefore).to.equal(judged.length);
+        await resolved(judged);
+      }
     }
     // BIG removed after the last round: its proposal made during round 3 is its 129th child, so
     // the orphan settlement drops it and slashes its bond into the jury fund.
@@ -1000,6 +1239,9 @@ describe("DeepFundingRounds flow: accounting invariants", () => {
     expect(lastSlashed - slashed0 > 0n, "some bond slashed").to.equal(true);
     expect(withdrawn > 0n, "some bond returned").to.equal(true);
     expect(requests > 0, "some evaluation requested").to.equal(true);
+    expect(juryOutcomes.resolved > 0 && juryOutcomes.failed > 0, "jury outcomes").to.equal(true);
+    expect(marketsResolved).to.equal(juryOutcomes.resolved + juryOutcomes.failed);
+    expect(reclaims > 0, "refunds reclaimed").to.equal(true);
     expect(checks).to.be.greaterThan(100);
   });
 });
@@ -1195,5 +1437,191 @@ describe("DeepFundingRounds flow: round limits and late batches", () => {
     const run = await runKeeper(connection, f.rounds, f.pot, { batch: 10, openNext: false });
     expect(run.steps.map((s) => s.action)).to.deep.equal(["openBatch", "close"]);
     expect(run.waiting).to.match(/random block/);
+  });
+
+  // Each evaluation costs juryFee from the budget. With too little, createEvaluations reverts;
+  // the keeper waits for the budget instead of sending it.
+  it("runKeeper: waits while the budget cannot pay the next batch's jury fees, then settles after fundBudget", async () => {
+    const { marketSubsidy, juryFee } = testConfig();
+    // The subsidies and three jury fees: W_0's and seed 0's evaluations, not seed 1's.
+    const f = await deployRounds(connection, { budget: 3n * marketSubsidy + 3n * juryFee });
+    await openRound(f, 3);
+    await mined(f.pot.write.fund([1n, POT_2]));
+    await closeRound(f, 3);
+    await mine();
+    const run = await runKeeper(connection, f.rounds, f.pot, { batch: 1, openNext: false });
+    expect(run.waiting).to.match(/jury fees/);
+    expect(run.steps.map((s) => s.action)).to.deep.equal([
+      "select",
+      "select",
+      "select",
+      "evaluate",
+    ]);
+    const state = await readRound(f.rounds);
+    assert.ok(state !== undefined);
+    // Both dependency markets and two of the three originality markets are sampled.
+    expect([state.phase, state.cursor]).to.deep.equal(["Evaluating", 1]);
+    const evaluations = 1n + (state.originalityEvaluated & 1n) + 1n;
+    expect(state.evaluations).to.equal(evaluations);
+    expect(await f.rounds.read.budget()).to.equal((3n - evaluations) * juryFee);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.rounds.write.createEvaluations([1n]),
+      f.rounds,
+      "InsufficientBudget",
+      [0n, juryFee],
+    );
+    // Still waiting, nothing sent.
+    const again = await runKeeper(connection, f.rounds, f.pot, { batch: 1, openNext: false });
+    expect([again.steps, again.waiting]).to.deep.equal([[], run.waiting]);
+
+    await mined(f.rounds.write.fundBudget([10n * juryFee]));
+    const rest = await runKeeper(connection, f.rounds, f.pot, { batch: 1, openNext: false });
+    expect(rest.waiting).to.match(/settled/);
+    expect(rest.steps.filter((s) => s.action === "evaluate")).to.have.length(2);
+    const settled = await readRound(f.rounds);
+    expect(settled?.phase).to.equal("Settled");
+    expect(settled?.evaluations).to.equal(5n);
+    expect(await f.rounds.read.budget()).to.equal(8n * juryFee);
+    expect((await f.pot.read.roundInfo([1n])).status).to.equal(PotStatus.Settled);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// The worst case of one seed: 256 children, 128 of them proposals
+// ------------------------------------------------------------------------------------------------
+
+const WIDE = "wide";
+/** The registrar's 128 edges, the first half of WIDE's children. */
+const WIDE_KIDS = Array.from({ length: 128 }, (_, i) => `wide-${i}`);
+/** 128 proposals, each by its own proposer, the second half (positions 128..255). */
+const WIDE_PROPOSED = Array.from({ length: 128 }, (_, i) => `wide-p-${i}`);
+/** Registrar edges bought (kept, moved down): wide-120..127; the first 120 are dropped. */
+const WIDE_KEPT_FROM = 120;
+/** Proposals left unbought (slashed): wide-p-0..7; wide-p-8..127 are bought and returned. */
+const WIDE_SLASHED = 8;
+
+/** A proposer address per proposal, funded with gas and one bond, the graph approved. */
+async function fundedProposer(f: Fixture, i: number, bond: bigint): Promise<Address> {
+  const who = getAddress(`0x${id(`wide-proposer:${i}`).slice(26)}`);
+  await networkHelpers.impersonateAccount(who);
+  await networkHelpers.setBalance(who, ONE);
+  await f.token.write.mint([who, bond]);
+  await f.token.write.approve([f.graph.address, bond], { account: who });
+  return who;
+}
+
+describe("DeepFundingRounds flow: a seed with 256 children, 128 of them proposals", () => {
+  // The reviewer's scenario: every step of the round, in particular the settlement of a seed
+  // whose compaction moves every survivor and settles 128 bonds on both sides of the cut, must
+  // fit EIP-7825's per-transaction gas cap.
+  it("every transaction of the round fits the per-transaction gas cap; the pot pays as distribute(), bonds as ranked", async () => {
+    const f = await deployRounds(connection, { graph: { [WIDE]: WIDE_KIDS, "wide-other": [] } });
+    const bond = await f.graph.read.edgeBond();
+    const proposers: Address[] = [];
+    for (const [i, name] of WIDE_PROPOSED.entries()) {
+      const who = await fundedProposer(f, i, bond);
+      await f.graph.write.registerNode([id(name), payoutOf(name), name]);
+      await f.graph.write.proposeEdge([id(WIDE), id(name)], { account: who });
+      proposers.push(who);
+    }
+    expect(await f.graph.read.childCount([id(WIDE)])).to.equal(256n);
+    expect(await f.graph.read.bondsHeld()).to.equal(128n * bond);
+
+    const steps: KeeperStep[] = [];
+    const keep = async (openNext: boolean) => {
+      const run = await runKeeper(connection, f.rounds, f.pot, { batch: 1, openNext });
+      steps.push(...run.steps);
+      return run.waiting;
+    };
+    expect(await keep(true)).to.match(/trading until/);
+    const state = await readRound(f.rounds);
+    assert.ok(state !== undefined);
+    const [wide] = state.seeds;
+    expect([wide.node, wide.childCount]).to.deep.equal([id(WIDE), 256]);
+    expect((await f.maker.read.marketInfo([wide.dependencyMarket]))[0]).to.equal(256n);
+
+    // One unit of each of the later 128 children bought at the start of trading: they rank
+    // above the other 128 (equal among themselves, ties to the lower index) at every instant.
+    const [a] = f.traders;
+    const info = await f.rounds.read.roundInfo([1n]);
+    await splitSet(f, info.cCondition, parseEther("10"), a);
+    for (let j = WIDE_KEPT_FROM; j < 256; j++) {
+      if (j >= 128 && j < 128 + WIDE_SLASHED) continue;
+      await buy(f, wide.dependencyMarket, j, ONE, a);
+    }
+    await mined(f.pot.write.fund([1n, POT_1]));
+    await time.increaseTo(state.closeTime);
+    expect(await keep(false)).to.match(/random block/);
+    const reading = await readAtClose(f, 1n);
+    const ranking = rankChildren(reading.inputs[0].children.map((c) => c.weight));
+    const kept = [...WIDE_KIDS.slice(WIDE_KEPT_FROM), ...WIDE_PROPOSED.slice(WIDE_SLASHED)].map(id);
+    expect(
+      new Set(
+        ranking.slice(0, MAX_FUNDED_CHILDREN).map((j) => reading.inputs[0].children[j].child),
+      ),
+    ).to.deep.equal(new Set(kept));
+    const juryFundBefore = await f.jury.read.juryFund();
+    await mine();
+    expect(await keep(false)).to.match(/settled/);
+
+    // Every step of the round under the cap, each kind of transaction among them.
+    expect(new Set(steps.map((s) => s.action))).to.deep.equal(
+      new Set([
+        "open",
+        "openBatch",
+        "close",
+        "select",
+        "evaluate",
+        "beginSettlement",
+        "settleSeed",
+        "settleSeedEdges",
+      ]),
+    );
+    const largest = new Map<string, bigint>();
+    for (const s of steps) {
+      if ((largest.get(s.action) ?? 0n) < s.gasUsed) largest.set(s.action, s.gasUsed);
+    }
+    const report = [...largest].map(([action, gas]) => `${action} ${gas}`).join(", ");
+    for (const s of steps) {
+      assert.ok(
+        s.gasUsed < TX_GAS_CAP,
+        `${s.action} ${s.detail}: ${s.gasUsed} gas (largest: ${report})`,
+      );
+    }
+
+    // The pot: distribute()'s credits; the dropped children get nothing.
+    const dist = distribute(POT_1, reading.inputs);
+    expect(dist.dropped).to.have.length(128);
+    const nodes = nodesOf(reading.inputs);
+    expectCredits(
+      nodes,
+      nodes.map(() => 0n),
+      await owedOf(f, nodes),
+      dist,
+    );
+    const potRound = await f.pot.read.roundInfo([1n]);
+    expect(potRound.distributed + potRound.dust).to.equal(POT_1);
+
+    // Bonds: the 8 proposals below the cut slashed into the jury fund, the 120 above returned.
+    for (const [i, name] of WIDE_PROPOSED.entries()) {
+      const e = await f.graph.read.edge([id(WIDE), id(name)]);
+      const returned = i >= WIDE_SLASHED;
+      expect([e.status, e.bond], name).to.deep.equal([
+        returned ? EdgeStatus.Funded : EdgeStatus.Dropped,
+        0n,
+      ]);
+      expect(await f.graph.read.owed([proposers[i]]), name).to.equal(returned ? bond : 0n);
+    }
+    for (const [i, name] of WIDE_KIDS.entries()) {
+      const e = await f.graph.read.edge([id(WIDE), id(name)]);
+      expect(e.status, name).to.equal(i >= WIDE_KEPT_FROM ? EdgeStatus.Funded : EdgeStatus.Dropped);
+    }
+    const slashed = BigInt(WIDE_SLASHED) * bond;
+    expect(await f.graph.read.bondsSlashed()).to.equal(slashed);
+    expect((await f.jury.read.juryFund()) - juryFundBefore).to.equal(slashed);
+    expect(await f.graph.read.bondsHeld()).to.equal(128n * bond - slashed);
+    // The survivors moved down in their order.
+    const [left] = await f.graph.read.children([id(WIDE)]);
+    expect(left).to.deep.equal(kept);
   });
 });

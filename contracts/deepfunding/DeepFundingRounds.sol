@@ -75,6 +75,8 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         private _fees;
     mapping(bytes32 parent => mapping(bytes32 child => uint256)) private _lastPrice;
     mapping(bytes32 seed => uint256) private _lastOriginality;
+    /// @dev A market's question id -> its jury evaluation id + 1 (0: not evaluated).
+    mapping(bytes32 questionId => uint256) private _evaluationFor;
 
     constructor(
         IConditionalTokens vault,
@@ -190,9 +192,9 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         r.spent = 3 * subsidy;
         for (uint256 i; i < n; ++i) _seeds[round][i].node = seedIds[i];
 
-        r.w0Condition = VAULT.prepareCondition(address(JURY), _qid(round, _TAG_W0, 0), n);
-        r.sCondition = VAULT.prepareCondition(address(this), _qid(round, _TAG_S, 0), n);
-        r.cCondition = VAULT.prepareCondition(address(this), _qid(round, _TAG_C, 0), n);
+        r.w0Condition = _prepare(_qid(round, _TAG_W0, 0), n);
+        r.sCondition = _prepare(_qid(round, _TAG_S, 0), n);
+        r.cCondition = _prepare(_qid(round, _TAG_C, 0), n);
         IERC20(TOKEN).forceApprove(address(VAULT), 3 * subsidy);
         uint256 w0Market = MAKER.createMarket(
             TOKEN,
@@ -319,6 +321,8 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         if (_advance(r, end)) {
             // Past the last seed: report the "which are evaluated" conditions at once.
             r.phase = Phase.Evaluating;
+            _mergeUnused(r, f.originalityMarkets, r.sCondition);
+            _mergeUnused(r, f.dependencyMarkets, r.cCondition);
             VAULT.reportPayouts(_qid(round, _TAG_S, 0), _indicator(sampledO, r.seedCount));
             VAULT.reportPayouts(_qid(round, _TAG_C, 0), _indicator(sampledD, r.seedCount));
             emit SelectionDone(round, sampledO, sampledD);
@@ -408,26 +412,16 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         uint256 potIndex,
         uint256[] calldata order
     ) external nonReentrant {
-        uint256 round = _current;
-        RoundInfo storage r = _rounds[round];
-        if (r.phase != Phase.Settling || !_flags[round].settlementBegun) {
-            revert WrongPhase(round, r.phase);
-        }
-        if (seedIndex >= r.seedCount) revert SeedOutOfRange(seedIndex, r.seedCount);
-        SeedInfo storage s = _seeds[round][seedIndex];
-        if (s.settled) revert AlreadySettled(round, seedIndex);
+        (uint256 round, RoundInfo storage r, SeedInfo storage s) = _settling(seedIndex);
+        if (s.potSettled) revert AlreadySettled(round, seedIndex);
         bytes32 node = s.node;
         bytes32 potNode = POT.seedOf(round, potIndex).node;
         if (potNode != node) revert PotSeedMismatch(potIndex, potNode, node);
-        s.settled = true;
+        s.potSettled = true;
 
         (bytes32[] memory live, ) = GRAPH.children(node);
         bytes32[] memory kids = _roundChildren(s, live);
-        uint256[] memory weights = _childWeights(s, kids);
-        POT.settleChildren(round, potIndex, kids, weights, order);
-        // The same children, weights and ranking; edges added since the batch are left for the
-        // next round, which gives them a market.
-        (uint256 returned, uint256 slashed) = GRAPH.settleEdges(node, weights, order);
+        POT.settleChildren(round, potIndex, kids, _childWeights(s, kids), order);
 
         // The final prices, the next round's starting prices.
         _lastPrice[TARGET][node] = _priced(MAKER.priceOf(r.w0Market, seedIndex));
@@ -441,6 +435,25 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         } else if (k == 1) {
             _lastPrice[node][kids[0]] = _WAD;
         }
+        emit SeedPaid(round, seedIndex);
+    }
+
+    /// @inheritdoc IDeepFundingRounds
+    function settleSeedEdges(uint256 seedIndex, uint256[] calldata order) external nonReentrant {
+        (uint256 round, RoundInfo storage r, SeedInfo storage s) = _settling(seedIndex);
+        if (!s.potSettled) revert PotNotSettled(round, seedIndex);
+        if (s.settled) revert AlreadySettled(round, seedIndex);
+        s.settled = true;
+        bytes32 node = s.node;
+        (bytes32[] memory live, ) = GRAPH.children(node);
+        bytes32[] memory kids = _roundChildren(s, live);
+        // The same children, weights and ranking as the pot's; edges added since the batch are
+        // left for the next round, which gives them a market.
+        (uint256 returned, uint256 slashed) = GRAPH.settleEdges(
+            node,
+            _childWeights(s, kids),
+            order
+        );
         emit SeedSettled(round, seedIndex, returned, slashed);
         if (++r.seedsSettled == r.seedCount) {
             r.phase = Phase.Settled;
@@ -471,6 +484,56 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         }
         (uint256 returned, uint256 slashed) = GRAPH.settleEdges(parent, weights, order);
         emit OrphanSettled(parent, returned, slashed);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Market resolution and jury refunds
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IDeepFundingRounds
+    function resolveMarket(uint256 round, Family family, uint256 seedIndex) external nonReentrant {
+        bytes32 qid = questionId(round, family, seedIndex);
+        uint256 evaluationId = _evaluationOf(qid, round, family, seedIndex);
+        IJury.Status status = JURY.evaluation(evaluationId).status;
+        uint256[] memory payouts;
+        bool fromJury = status == IJury.Status.Resolved;
+        if (fromJury) {
+            payouts = JURY.resultOf(evaluationId);
+        } else if (status == IJury.Status.Failed || status == IJury.Status.Cancelled) {
+            // No verdict: the market pays its own time-weighted prices (one wei added to each,
+            // so the vector is never all zero).
+            payouts = MAKER.averagePrices(_marketOf(round, family, seedIndex));
+            for (uint256 j; j < payouts.length; ++j) ++payouts[j];
+        } else {
+            revert EvaluationOpen(evaluationId, status);
+        }
+        emit MarketResolved(round, family, seedIndex, evaluationId, fromJury);
+        VAULT.reportPayouts(qid, payouts);
+    }
+
+    /// @inheritdoc IDeepFundingRounds
+    function cancelStuckEvaluation(
+        uint256 round,
+        Family family,
+        uint256 seedIndex
+    ) external nonReentrant {
+        bytes32 qid = questionId(round, family, seedIndex);
+        uint256 evaluationId = _evaluationOf(qid, round, family, seedIndex);
+        uint256 drawBlock = JURY.evaluation(evaluationId).drawBlock;
+        // Before the draw's seed is known a cancel would let anyone veto an evaluation; after
+        // it, the jury cancels only an evaluation whose panel cannot be drawn.
+        if (block.number <= drawBlock) revert TooEarly(block.number, drawBlock + 1);
+        // Past 256 blocks the hash is gone and the jury would no longer check eligibility: a
+        // `drawPanel` then moves the draw block, after which this works again.
+        if (blockhash(drawBlock) == bytes32(0)) revert DrawStale(evaluationId, drawBlock);
+        JURY.cancelEvaluation(evaluationId);
+    }
+
+    /// @inheritdoc IDeepFundingRounds
+    function reclaimJuryRefunds() external nonReentrant returns (uint256 amount) {
+        amount = JURY.withdraw(address(this));
+        _budget += amount;
+        emit JuryRefunded(amount);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -508,6 +571,15 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     }
 
     /// @inheritdoc IDeepFundingRounds
+    function evaluationOf(
+        uint256 round,
+        Family family,
+        uint256 seedIndex
+    ) external view returns (uint256) {
+        return _evaluationFor[questionId(round, family, seedIndex)];
+    }
+
+    /// @inheritdoc IDeepFundingRounds
     function requestFee(
         uint256 round,
         Family family,
@@ -521,7 +593,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         uint256 round,
         Family family,
         uint256 seedIndex
-    ) external view returns (bytes32) {
+    ) public view returns (bytes32) {
         if (seedIndex == _W0) return _qid(round, _TAG_W0, 0);
         return _qid(round, family == Family.Originality ? _TAG_O : _TAG_W, seedIndex);
     }
@@ -580,6 +652,40 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     // Internals
     // ------------------------------------------------------------------------------------------
 
+    function _evaluationOf(
+        bytes32 qid,
+        uint256 round,
+        Family family,
+        uint256 seedIndex
+    ) private view returns (uint256) {
+        uint256 stored = _evaluationFor[qid];
+        if (stored == 0) revert NotEvaluated(round, family, seedIndex);
+        return stored - 1;
+    }
+
+    function _marketOf(
+        uint256 round,
+        Family family,
+        uint256 seedIndex
+    ) private view returns (uint256) {
+        if (seedIndex == _W0) return _rounds[round].w0Market;
+        SeedInfo storage s = _seeds[round][seedIndex];
+        return family == Family.Originality ? s.originalityMarket : s.dependencyMarket;
+    }
+
+    /// @dev The current round, checked to be settling with its pot begun, and its seed.
+    function _settling(
+        uint256 seedIndex
+    ) private view returns (uint256 round, RoundInfo storage r, SeedInfo storage s) {
+        round = _current;
+        r = _rounds[round];
+        if (r.phase != Phase.Settling || !_flags[round].settlementBegun) {
+            revert WrongPhase(round, r.phase);
+        }
+        if (seedIndex >= r.seedCount) revert SeedOutOfRange(seedIndex, r.seedCount);
+        s = _seeds[round][seedIndex];
+    }
+
     /// @dev A final price as stored: 0 means "never priced", so a price that rounded to 0 is
     /// kept as 1 wei (and starts the next round at the floor).
     function _priced(uint256 price) private pure returns (uint256) {
@@ -597,6 +703,16 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
     function _pull(uint256 amount) private {
         uint256 received = TokenCalls.pull(TOKEN, msg.sender, amount);
         if (received != amount) revert DeliveredLess(amount, received);
+    }
+
+    /// @dev The condition (this contract, `qid`, `slots`), prepared unless someone already
+    /// did: anyone may prepare any condition, and the same triple is the same condition, so a
+    /// prepared one is reused rather than letting a front-runner block the round.
+    function _prepare(bytes32 qid, uint256 slots) private returns (bytes32 conditionId) {
+        conditionId = VAULT.getConditionId(address(this), qid, slots);
+        if (VAULT.outcomeSlotCount(conditionId) == 0) {
+            VAULT.prepareCondition(address(this), qid, slots);
+        }
     }
 
     function _qid(uint256 round, uint256 tag, uint256 index) private view returns (bytes32) {
@@ -629,7 +745,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         RoundInfo storage r,
         uint256 up
     ) private returns (uint256) {
-        bytes32 condition = VAULT.prepareCondition(address(JURY), _qid(round, _TAG_O, i), 2);
+        bytes32 condition = _prepare(_qid(round, _TAG_O, i), 2);
         uint256[] memory start = new uint256[](2);
         start[0] = up;
         start[1] = _WAD - up;
@@ -651,11 +767,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         bytes32 node,
         bytes32[] memory kids
     ) private returns (uint256) {
-        bytes32 condition = VAULT.prepareCondition(
-            address(JURY),
-            _qid(round, _TAG_W, i),
-            kids.length
-        );
+        bytes32 condition = _prepare(_qid(round, _TAG_W, i), kids.length);
         return
             MAKER.createMarket(
                 TOKEN,
@@ -728,6 +840,16 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         return a > b ? a - b : b - a;
     }
 
+    /// @dev A family without any market left this contract's full set of its condition whole:
+    /// it merges back into the collateral, which returns to the budget.
+    function _mergeUnused(RoundInfo storage r, uint256 markets, bytes32 condition) private {
+        if (markets != 0) return;
+        uint256 subsidy = _config.marketSubsidy;
+        VAULT.mergePositions(TOKEN, 0, condition, subsidy);
+        _budget += subsidy;
+        r.spent -= subsidy;
+    }
+
     /// @dev The payout vector of an "is evaluated" condition: 1 on each selected seed, or 1 on
     /// every seed when none is (so nobody's full set is lost; no conditional market exists then).
     function _indicator(uint256 bits, uint256 n) private pure returns (uint256[] memory payouts) {
@@ -767,10 +889,12 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
             minStake: c.minStake,
             fee: fee.toUint128(),
             feeFromFund: 0,
-            questionId: qid
+            // The result comes back through `resolveMarket`, which reports it to the vault.
+            questionId: bytes32(0)
         });
         IERC20(TOKEN).forceApprove(address(JURY), fee);
         uint256 evaluationId = JURY.createEvaluation(p);
+        _evaluationFor[qid] = evaluationId + 1;
         ++r.evaluations;
         emit EvaluationOpened(round, seedIndex, family, evaluationId, qid, fee);
     }

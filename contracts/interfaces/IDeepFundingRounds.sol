@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IJury} from "./IJury.sol";
+
 /// @title IDeepFundingRounds
 /// @notice The recurring Deep Funding round of one target: it opens the three market families on
 /// the current graph, chooses which markets the jury evaluates once trading has closed, asks the
@@ -11,14 +13,18 @@ pragma solidity ^0.8.24;
 /// Markets of round r over seeds s_0..s_{n-1} (the graph's seeds when the round opens, 2 to
 /// `MAX_SEEDS` = 128):
 /// - W_0: one market over n slots, "weights of the target's seeds", priced in collateral;
-///   resolved by the jury (pairwise, Huber). Always evaluated.
+///   evaluated by the jury (pairwise, Huber). Always evaluated.
 /// - S: the condition "which seeds' originality is evaluated" (n slots, resolved by this
 ///   contract); this contract splits the subsidy into a full S set. For each seed j, the
-///   originality market O_j: 2 slots (UP, DOWN), priced in S_j, resolved by a jury score.
+///   originality market O_j: 2 slots (UP, DOWN), priced in S_j, evaluated by a jury score.
 /// - C: the condition "which seeds' children are evaluated" (n slots, resolved here). For each
-///   seed i with k_i >= 2 children, the market W_i over its k_i children priced in C_i, resolved
-///   by the jury (pairwise, Huber).
-/// A conditional market whose parent is not evaluated never resolves: its S_j or C_i redeems 0.
+///   seed i with k_i >= 2 children, the market W_i over its k_i children priced in C_i,
+///   evaluated by the jury (pairwise, Huber).
+/// Every condition has this contract as its resolver (prepared by it, or reused when someone
+/// prepared the same one first). A market the round evaluates is resolved by `resolveMarket`
+/// with the jury's result, or, when the evaluation failed or was cancelled, with its own
+/// time-weighted prices; a conditional market whose parent is not evaluated never resolves: its
+/// S_j or C_i redeems 0.
 ///
 /// Phases of a round (see `Phase`):
 /// 1. `openRound` (previous round settled): fixes the seeds and the close time, prepares the
@@ -35,22 +41,28 @@ pragma solidity ^0.8.24;
 ///    adds, for its seeds, markets someone paid to have evaluated (`requestEvaluation`) and
 ///    markets whose time-weighted price of some outcome moved more than `volatilityWad` from its
 ///    starting price. After the last seed the S and C conditions are reported (payout 1 on each
-///    evaluated seed).
+///    evaluated seed; 1 on every seed when a family has no market, whose untouched full set
+///    then merges back into the budget).
 /// 4. `createEvaluations(maxSeeds)`: one jury evaluation per evaluated market (W_0 first), each
-///    paid `juryFee` from the budget plus the fees paid for it. The jury reports the results
-///    straight to the vault.
-/// 5. `beginSettlement(seedOrder)` then `settleSeed` once per seed: the pot of round r is shared
-///    by the time-weighted prices (W_0 for seed weights, UP of O_j for originality, W_i for
-///    children) and each seed's round children's edges are settled by the same prices (edges
-///    added during the round have no price yet: they are left for the next round). The final
-///    spot prices are kept as the next round's starting prices (a price that rounded to 0 as
-///    1 wei, so it starts at the floor). After the last seed the round is Settled.
+///    paid `juryFee` from the budget plus the fees paid for it. When an evaluation ends,
+///    `resolveMarket` reports its result to the vault (at any time, also in later rounds).
+/// 5. `beginSettlement(seedOrder)`, then per seed `settleSeed` and `settleSeedEdges`: the pot of
+///    round r is shared by the time-weighted prices (W_0 for seed weights, UP of O_j for
+///    originality, W_i for children) and each seed's round children's edges are settled by the
+///    same prices (edges added during the round have no price yet: they are left for the next
+///    round). The final spot prices are kept as the next round's starting prices (a price that
+///    rounded to 0 as 1 wei, so it starts at the floor). After the last seed the round is
+///    Settled. Settlement does not wait for the jury: the pot follows the markets.
 ///
 /// Money: the budget (`fundBudget`, anyone) pays each round's subsidies (3 x `marketSubsidy`)
 /// and jury fees; evaluation requests pay `evaluationFee`, forwarded to the jury. The token
 /// balance of this contract equals `budget() + heldFees()` (plain ERC-20 only; fee-on-transfer
 /// deliveries are rejected). The subsidies' unused remainder stays in the vault as the market
-/// maker's backing.
+/// maker's backing. Fees the jury refunds (failed or cancelled evaluations) return to the budget
+/// through `reclaimJuryRefunds`.
+/// @dev Warning: the sample's randomness is a block hash, which the proposer of that block can
+/// withhold, or grind by choosing its contents; a validator could keep a market out of the
+/// random sample. Paid requests and the volatility trigger do not depend on it.
 /// @dev Warning: this contract must be the only settler of the graph and of the pot's round ids
 /// 1, 2, ...: a settlement by another settler changes the children lists this contract fixed and
 /// makes `settleSeed` revert with `ChildrenChanged`.
@@ -137,7 +149,8 @@ interface IDeepFundingRounds {
     /// @param childrenHash keccak256 of those children's ids (abi.encodePacked).
     /// @param startOriginalityWad UP's starting price.
     /// @param opened Whether its batch ran.
-    /// @param settled Whether `settleSeed` ran for it.
+    /// @param potSettled Whether `settleSeed` (its pot shares and final prices) ran.
+    /// @param settled Whether `settleSeedEdges` (its edges) ran too.
     struct SeedInfo {
         bytes32 node;
         uint256 originalityMarket;
@@ -146,6 +159,7 @@ interface IDeepFundingRounds {
         bytes32 childrenHash;
         uint128 startOriginalityWad;
         bool opened;
+        bool potSettled;
         bool settled;
     }
 
@@ -199,6 +213,15 @@ interface IDeepFundingRounds {
         uint256 bondsSlashed
     );
     event RoundSettled(uint256 indexed round);
+    event SeedPaid(uint256 indexed round, uint256 indexed seedIndex);
+    event MarketResolved(
+        uint256 indexed round,
+        Family indexed family,
+        uint256 indexed seedIndex,
+        uint256 evaluationId,
+        bool fromJury
+    );
+    event JuryRefunded(uint256 amount);
     event OrphanSettled(bytes32 indexed parent, uint256 bondsReturned, uint256 bondsSlashed);
 
     error ZeroAddress();
@@ -219,6 +242,10 @@ interface IDeepFundingRounds {
     error AlreadySettled(uint256 round, uint256 seedIndex);
     error ChildrenChanged(bytes32 seed);
     error StillASeed(bytes32 node);
+    error PotNotSettled(uint256 round, uint256 seedIndex);
+    error DrawStale(uint256 evaluationId, uint256 drawBlock);
+    error NotEvaluated(uint256 round, Family family, uint256 seedIndex);
+    error EvaluationOpen(uint256 evaluationId, IJury.Status status);
     error InOpenRound(uint256 round, bytes32 node);
     error NoChildren(bytes32 node);
 
@@ -253,12 +280,38 @@ interface IDeepFundingRounds {
     /// node id (the pot needs its seeds sorted).
     function beginSettlement(uint256[] calldata seedOrder) external;
 
-    /// @notice Settles seed `seedIndex` (pot index `potIndex`, its position in `seedOrder`):
-    /// its round children's pot shares and their edges, by the same weights (`childWeights`).
-    /// Edges added to the seed during the round are not settled: the next round prices them.
+    /// @notice Settles seed `seedIndex`'s pot shares (pot index `potIndex`, its position in
+    /// `seedOrder`) by its round children's weights (`childWeights`), and records its final
+    /// prices. Then `settleSeedEdges` settles its edges: two steps, so that neither grows past
+    /// the gas of one transaction for a seed with 256 children.
     /// @param order The ranking of its round children by weight (heaviest first, ties by lower
-    /// index), as the pot and the graph check it.
+    /// index), as the pot checks it.
     function settleSeed(uint256 seedIndex, uint256 potIndex, uint256[] calldata order) external;
+
+    /// @notice Settles the edges of seed `seedIndex`'s round children by the same weights and
+    /// `order` (`PotNotSettled` before `settleSeed`). Edges added to the seed during the round
+    /// are not settled: the next round prices them. The last seed marks the round Settled.
+    function settleSeedEdges(uint256 seedIndex, uint256[] calldata order) external;
+
+    /// @notice Reports a market's payouts to the vault (anyone, once its jury evaluation is
+    /// over): the jury's result when it resolved; when it failed (nobody revealed, or nobody
+    /// resolved it in time) or was cancelled, the market's own time-weighted prices (plus one
+    /// wei each), so that traders can always redeem. `NotEvaluated` for a market the round did
+    /// not evaluate (its parent position redeems nothing), `EvaluationOpen` while the jury works.
+    /// `seedIndex` type(uint256).max is W_0.
+    function resolveMarket(uint256 round, Family family, uint256 seedIndex) external;
+
+    /// @notice Cancels a market's jury evaluation whose panel cannot be drawn (too few eligible
+    /// jurors), once the draw block has passed (`TooEarly` before) and while its hash is
+    /// available (`DrawStale` after 256 blocks: `drawPanel` first moves the draw block); the
+    /// jury refuses any other.
+    /// The fee is refunded to this contract (see `reclaimJuryRefunds`) and the market can then
+    /// be resolved by its prices.
+    function cancelStuckEvaluation(uint256 round, Family family, uint256 seedIndex) external;
+
+    /// @notice Moves fees the jury refunded (failed or cancelled evaluations) into the budget
+    /// (anyone; the jury's `NothingOwed` when there are none).
+    function reclaimJuryRefunds() external returns (uint256 amount);
 
     /// @notice Settles the edges of a node that is no longer a seed (anyone; not while it is a
     /// seed of the round in progress, which settles it: `InOpenRound`), with equal weights: the
@@ -279,6 +332,13 @@ interface IDeepFundingRounds {
 
     /// @notice Evaluation fees paid and not yet forwarded to the jury.
     function heldFees() external view returns (uint256);
+
+    /// @notice A market's jury evaluation id + 1 (0: not evaluated).
+    function evaluationOf(
+        uint256 round,
+        Family family,
+        uint256 seedIndex
+    ) external view returns (uint256);
 
     /// @notice The fee paid for a market's evaluation (0: not requested).
     function requestFee(
