@@ -41,7 +41,7 @@ import {
   advanceAndDraw,
   advanceToReveal,
   commitBallot,
-  huberCertificate,
+  resolveEvaluation,
   newSalt,
   revealBallot,
   type Ballot,
@@ -434,15 +434,10 @@ export async function deepFundingSection(
   for (const ev of evaluations) await advanceToReveal(conn, jury, ev.id, true);
   let verifyGas = 0n;
   for (const ev of evaluations) {
-    if (ev.score) {
-      await jury.write.resolveScore([ev.id]);
-    } else {
-      const { packed, logits } = await huberCertificate(conn, jury, ev.id);
-      const receipt = await publicClient.waitForTransactionReceipt({
-        hash: await jury.write.submitHuber([ev.id, packed, logits]),
-      });
-      verifyGas += receipt.gasUsed;
-    }
+    const receipt = await publicClient.waitForTransactionReceipt({
+      hash: await resolveEvaluation(conn, jury, ev.id),
+    });
+    if (!ev.score) verifyGas += receipt.gasUsed;
   }
   const comparisons = ballots.reduce((n, b) => n + (b.pairs?.length ?? 0), 0);
   console.log(

@@ -89,6 +89,23 @@ export async function huberCertificate(
   return { packed, logits, pairs };
 }
 
+/**
+ * Resolves an evaluation whose reveal window has closed, by the aggregation fixed at its
+ * creation: the median of the scores, the triangle check, or the Huber fit (computed here and
+ * submitted as the certificate the contract checks). Returns the transaction hash.
+ */
+export async function resolveEvaluation(
+  conn: Connection,
+  jury: JuryContract,
+  evaluationId: bigint,
+): Promise<Hex> {
+  const { params } = await jury.read.evaluation([evaluationId]);
+  if (params.kind === KIND.Score) return jury.write.resolveScore([evaluationId]);
+  if (params.triangle) return jury.write.resolveTriangle([evaluationId]);
+  const { packed, logits } = await huberCertificate(conn, jury, evaluationId);
+  return jury.write.submitHuber([evaluationId, packed, logits]);
+}
+
 // ----------------------------------------------------------------------------------------------
 // Ballot files: what a juror committed, kept until the reveal.
 // ----------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
   STATUS,
   ballotCommitment,
   ballotToJson,
-  huberCertificate,
+  resolveEvaluation,
   newSalt,
   readBallot,
   BallotError,
@@ -401,17 +401,7 @@ export async function submit(args: SubmitArgs, hre: HardhatRuntimeEnvironment) {
       console.log(`nobody revealed: evaluation ${id} failed`);
       return;
     }
-    if (info.params.kind === KIND.Score) {
-      await send(conn, jury.write.resolveScore([id]));
-    } else if (info.params.triangle) {
-      await send(conn, jury.write.resolveTriangle([id]));
-    } else {
-      const started = performance.now();
-      const { packed, logits } = await huberCertificate(conn, jury, id);
-      const ms = performance.now() - started;
-      console.log(`fitted ${packed.length} comparisons in ${ms.toFixed(0)} ms`);
-      await send(conn, jury.write.submitHuber([id, packed, logits]));
-    }
+    await send(conn, resolveEvaluation(conn, jury, id));
     const result = await jury.read.resultOf([id]);
     console.log(`resolved evaluation ${id}: [${result.map((w) => formatUnits(w, 18)).join(", ")}]`);
   });

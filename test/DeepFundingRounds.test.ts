@@ -42,7 +42,7 @@ import {
   advanceAndDraw,
   advanceToReveal,
   commitBallot,
-  huberCertificate,
+  resolveEvaluation,
   newSalt,
   revealBallot,
 } from "../src/juryChain.js";
@@ -426,12 +426,7 @@ async function juryResolves(
   await advanceToReveal(connection, jury, evaluationId);
   for (const b of ballots) await mined(revealBallot(jury, b));
   await advanceToReveal(connection, jury, evaluationId, true);
-  if ("scoreWad" in vote) {
-    await mined(jury.write.resolveScore([evaluationId]));
-  } else {
-    const { packed, logits } = await huberCertificate(connection, jury, evaluationId);
-    await mined(jury.write.submitHuber([evaluationId, packed, logits]));
-  }
+  await mined(resolveEvaluation(connection, jury, evaluationId));
   expect((await jury.read.evaluation([evaluationId])).status).to.equal(JuryStatus.Resolved);
   return jury.read.resultOf([evaluationId]);
 }

@@ -35,7 +35,7 @@ import {
   advanceAndDraw,
   advanceToReveal,
   commitBallot,
-  huberCertificate,
+  resolveEvaluation,
   newSalt,
   revealBallot,
 } from "../src/juryChain.js";
@@ -876,11 +876,8 @@ async function runJury(
     const fund = await f.jury.read.juryFund();
     if (!complete(e)) {
       await mined(f.jury.write.failEvaluation([id]));
-    } else if (params.items === 0) {
-      await mined(f.jury.write.resolveScore([id]));
     } else {
-      const { packed, logits } = await huberCertificate(connection, f.jury, id);
-      await mined(f.jury.write.submitHuber([id, packed, logits]));
+      await mined(resolveEvaluation(connection, f.jury, id));
     }
     const { status } = await f.jury.read.evaluation([id]);
     expect(status, `evaluation ${id}`).to.equal(
