@@ -48,7 +48,7 @@ import {
   type Rating,
 } from "../src/juryChain.js";
 import { finalizeEndedRounds, fundWallet, labelAddress, type Connection } from "../src/qfChain.js";
-import { FAMILY, readRound, runKeeper, type KeeperStep } from "../src/rounds.js";
+import { FAMILY, W0_INDEX, readRound, runKeeper, type KeeperStep } from "../src/rounds.js";
 import { prng } from "./prng.js";
 import { formatTokens, printTable } from "../tasks/common.js";
 import { claimNodes } from "../tasks/deepfunding.js";
@@ -391,7 +391,7 @@ export async function deepFundingSection(
       multiplier: Math.min(99_900, Math.max(100, Math.round(multiple * 100))),
     };
   };
-  const W0 = 2n ** 256n - 1n;
+  const W0 = W0_INDEX;
   const evaluations: { id: bigint; score: boolean; seedIndex: bigint; truth: number[] }[] = [];
   for (const e of openedEvals) {
     const a = e.args as { seedIndex: bigint; family: number; evaluationId: bigint };

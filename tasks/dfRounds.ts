@@ -15,6 +15,7 @@ import { shortName } from "../src/graph.js";
 import type { Connection, Wallet } from "../src/qfChain.js";
 import {
   FAMILY,
+  W0_INDEX,
   hasBit,
   readRound,
   runKeeper,
@@ -166,7 +167,7 @@ export async function roundStatus(
       evaluationId: bigint;
       fee: bigint;
     };
-    const isW0 = seedIndex === 2n ** 256n - 1n;
+    const isW0 = seedIndex === W0_INDEX;
     const view = await jury.read.evaluation([evaluationId]);
     evaluations.push({
       family: isW0 ? "Seed weights" : family === FAMILY.Originality ? "Originality" : "Dependency",

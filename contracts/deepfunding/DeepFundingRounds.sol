@@ -873,9 +873,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         if (paidFee != 0) _heldFees -= paidFee;
         uint256 fee = c.juryFee + paidFee;
         bool score = seedIndex != _W0 && family == Family.Originality;
-        bytes32 qid = seedIndex == _W0
-            ? _qid(round, _TAG_W0, 0)
-            : _qid(round, score ? _TAG_O : _TAG_W, seedIndex);
+        bytes32 qid = questionId(round, family, seedIndex);
         IJury.EvaluationParams memory p = IJury.EvaluationParams({
             kind: score ? IJury.Kind.Score : IJury.Kind.Pairwise,
             // items <= 256 (seeds and children are bounded by the graph).
