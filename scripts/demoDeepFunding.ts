@@ -48,7 +48,15 @@ import {
   type Rating,
 } from "../src/juryChain.js";
 import { finalizeEndedRounds, fundWallet, labelAddress, type Connection } from "../src/qfChain.js";
-import { FAMILY, W0_INDEX, readRound, runKeeper, type KeeperStep } from "../src/rounds.js";
+import {
+  FAMILY,
+  W0_INDEX,
+  openedEvaluations,
+  readRound,
+  roundChildren,
+  runKeeper,
+  type KeeperStep,
+} from "../src/rounds.js";
 import { prng } from "./prng.js";
 import { formatTokens, printTable } from "../tasks/common.js";
 import { claimNodes } from "../tasks/deepfunding.js";
@@ -251,10 +259,7 @@ export async function deepFundingSection(
   }
   const seedTruth = seeds.map((s) => Number(s.weight) / 1e18);
   const originTruth = new Map(seeds.map((s) => [nodeId(s.node), Number(s.originality) / 1e18]));
-  const roundChildren = async (i: number): Promise<Hex[]> => {
-    const [kids] = await graph.read.children([state.seeds[i].node]);
-    return kids.slice(0, state.seeds[i].childCount);
-  };
+  const childrenOf = (i: number) => roundChildren(conn, rounds, state.seeds[i]);
 
   for (const t of traders) {
     for (const spender of [vault.address, rounds.address]) {
@@ -320,7 +325,7 @@ export async function deepFundingSection(
         await tradeToward(s.originalityMarket, [c, 1 - c], contrarian.account.address);
       }
       if (s.dependencyMarket !== 0n) {
-        const kids = await roundChildren(s.index);
+        const kids = await childrenOf(s.index);
         const truth = truthOf.get(s.node)!;
         const belief = normalise(kids.map((k) => truth.get(k) ?? 1e-4));
         await tradeToward(s.dependencyMarket, belief, dataTrader.account.address);
@@ -372,13 +377,7 @@ export async function deepFundingSection(
       }),
     ],
   );
-  const openedEvals = await publicClient.getContractEvents({
-    address: rounds.address,
-    abi: rounds.abi,
-    eventName: "EvaluationOpened",
-    args: { round: state.round },
-    fromBlock: 0n,
-  });
+  const openedEvals = await openedEvaluations(conn, rounds, state.round);
   const juryRand = prng(7);
   const gauss = () => juryRand() + juryRand() + juryRand() - 1.5;
   const rate = (w: readonly number[], a: number, b: number): Rating => {
@@ -391,18 +390,16 @@ export async function deepFundingSection(
       multiplier: Math.min(99_900, Math.max(100, Math.round(multiple * 100))),
     };
   };
-  const W0 = W0_INDEX;
   const evaluations: { id: bigint; score: boolean; seedIndex: bigint; truth: number[] }[] = [];
-  for (const e of openedEvals) {
-    const a = e.args as { seedIndex: bigint; family: number; evaluationId: bigint };
-    const score = a.seedIndex !== W0 && a.family === FAMILY.Originality;
+  for (const a of openedEvals) {
+    const score = a.seedIndex !== W0_INDEX && a.family === FAMILY.Originality;
     let truth: number[];
-    if (a.seedIndex === W0) truth = seedTruth;
+    if (a.seedIndex === W0_INDEX) truth = seedTruth;
     else if (score) truth = [originTruth.get(state.seeds[Number(a.seedIndex)].node)!];
     else {
       const s = state.seeds[Number(a.seedIndex)];
       const t = truthOf.get(s.node)!;
-      truth = (await roundChildren(s.index)).map((k) => t.get(k) ?? 1e-4);
+      truth = (await childrenOf(s.index)).map((k) => t.get(k) ?? 1e-4);
     }
     evaluations.push({ id: a.evaluationId, score, seedIndex: a.seedIndex, truth });
   }
@@ -454,7 +451,7 @@ export async function deepFundingSection(
   // time-weighted prices and each seed's round children.
   const inputs: SeedInput[] = [];
   for (const s of state.seeds) {
-    const kids = await roundChildren(s.index);
+    const kids = await childrenOf(s.index);
     const weights = await rounds.read.childWeights([state.round, BigInt(s.index)]);
     inputs.push({
       node: s.node,
@@ -482,7 +479,7 @@ export async function deepFundingSection(
     `the data believer redeems its W_0 positions at the jury's weights for ` +
       `${formatTokens(redeemed)} tokens`,
   );
-  const w0Eval = evaluations.find((e) => e.seedIndex === W0)!;
+  const w0Eval = evaluations.find((e) => e.seedIndex === W0_INDEX)!;
   const juryWeights = await jury.read.resultOf([w0Eval.id]);
   console.log("\nseed weights: start, time-weighted market price (pays the pot), jury, data");
   printTable(
@@ -503,7 +500,8 @@ export async function deepFundingSection(
 
   // One evaluated dependency market (not the 129-outcome one), child by child.
   const shown = evaluations.find(
-    (e) => !e.score && e.seedIndex !== W0 && state.seeds[Number(e.seedIndex)].childCount <= 10,
+    (e) =>
+      !e.score && e.seedIndex !== W0_INDEX && state.seeds[Number(e.seedIndex)].childCount <= 10,
   );
   if (shown !== undefined) {
     const i = Number(shown.seedIndex);

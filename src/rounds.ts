@@ -183,8 +183,6 @@ export interface KeeperOptions {
   batchGas?: bigint;
 }
 
-/** The W_0 index of `EvaluationOpened` and `resolveMarket`. */
-const W0 = W0_INDEX;
 const JURY_STATUS_DONE = new Set([3, 4, 5]); // Resolved, Failed, Cancelled
 
 /**
@@ -208,6 +206,46 @@ async function fitBatch(
   return 1n;
 }
 
+/** A jury evaluation a round opened (its `EvaluationOpened` event). */
+export interface OpenedEvaluation {
+  /** W0_INDEX for the seed-weight market. */
+  seedIndex: bigint;
+  family: number;
+  evaluationId: bigint;
+  fee: bigint;
+}
+
+/** The jury evaluations `round` opened, W_0 first, from the contract's events. */
+export async function openedEvaluations(
+  conn: Connection,
+  rounds: RoundsContract,
+  round: bigint,
+): Promise<OpenedEvaluation[]> {
+  const publicClient = await conn.viem.getPublicClient();
+  const logs = await publicClient.getContractEvents({
+    address: rounds.address,
+    abi: rounds.abi,
+    eventName: "EvaluationOpened",
+    args: { round },
+    fromBlock: 0n,
+  });
+  return logs.map((e) => {
+    const { seedIndex, family, evaluationId, fee } = e.args as OpenedEvaluation;
+    return { seedIndex, family, evaluationId, fee };
+  });
+}
+
+/** The children seed `seed` of a round fixed: the first `childCount` of its live children. */
+export async function roundChildren(
+  conn: Connection,
+  rounds: RoundsContract,
+  seed: Pick<SeedState, "node" | "childCount">,
+): Promise<Hex[]> {
+  const graph = await conn.viem.getContractAt("DependencyGraph", await rounds.read.GRAPH());
+  const [kids] = await graph.read.children([seed.node]);
+  return kids.slice(0, seed.childCount);
+}
+
 /**
  * Markets of `round` whose jury evaluation is over (resolved, failed or cancelled) and whose
  * vault condition is not reported yet: `resolveMarket` can report them.
@@ -217,28 +255,15 @@ export async function resolvableMarkets(
   rounds: RoundsContract,
   round: bigint,
 ): Promise<{ family: number; seedIndex: bigint; evaluationId: bigint }[]> {
-  const publicClient = await conn.viem.getPublicClient();
   const jury = await conn.viem.getContractAt("Jury", await rounds.read.JURY());
   const vault = await conn.viem.getContractAt("ConditionalTokens", await rounds.read.VAULT());
   const maker = await conn.viem.getContractAt("LMSRMarketMaker", await rounds.read.MAKER());
-  const opened = await publicClient.getContractEvents({
-    address: rounds.address,
-    abi: rounds.abi,
-    eventName: "EvaluationOpened",
-    args: { round },
-    fromBlock: 0n,
-  });
   const info = await rounds.read.roundInfo([round]);
   const out = [];
-  for (const e of opened) {
-    const { seedIndex, family, evaluationId } = e.args as {
-      seedIndex: bigint;
-      family: number;
-      evaluationId: bigint;
-    };
+  for (const { seedIndex, family, evaluationId } of await openedEvaluations(conn, rounds, round)) {
     if (!JURY_STATUS_DONE.has((await jury.read.evaluation([evaluationId])).status)) continue;
     let market = info.w0Market;
-    if (seedIndex !== W0) {
+    if (seedIndex !== W0_INDEX) {
       const s = await rounds.read.seedInfo([round, seedIndex]);
       market = family === FAMILY.Originality ? s.originalityMarket : s.dependencyMarket;
     }
@@ -296,7 +321,7 @@ async function choreStep(
     const [next] = await resolvableMarkets(conn, rounds, round);
     if (next !== undefined) {
       const what =
-        next.seedIndex === W0 ? "W_0" : `${next.family === 0 ? "O" : "W"}_${next.seedIndex}`;
+        next.seedIndex === W0_INDEX ? "W_0" : `${next.family === 0 ? "O" : "W"}_${next.seedIndex}`;
       return send(
         round,
         "resolveMarket",

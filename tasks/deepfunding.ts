@@ -82,6 +82,27 @@ export async function send(conn: Connection, hash: Promise<Hex>): Promise<void> 
   }
 }
 
+/**
+ * Checks that `wallet` holds `amount` of `token` (else a UsageError with `short(balance)`) and
+ * that `spender` may pull it, approving `approval` (default: unlimited) when it may not.
+ */
+export async function readyToPay(
+  conn: Connection,
+  token: ContractReturnType<"TestToken">,
+  wallet: Wallet,
+  spender: Address,
+  amount: bigint,
+  short: (balance: bigint) => string,
+  approval: bigint = maxUint256,
+): Promise<void> {
+  const me = getAddress(wallet.account.address);
+  const balance = await token.read.balanceOf([me]);
+  if (balance < amount) throw new UsageError(short(balance));
+  if ((await token.read.allowance([me, spender])) < amount) {
+    await send(conn, token.write.approve([spender, approval], { account: wallet.account }));
+  }
+}
+
 /** The sending wallet: the network's account number `index` (default the first). */
 export async function sender(conn: Connection, index: string): Promise<Wallet> {
   if (!/^\d+$/.test(index)) throw new UsageError(`--account must be an index, got "${index}"`);
@@ -268,15 +289,15 @@ export async function proposeEdge(
   const bond = await graph.read.edgeBond();
   const token = await conn.viem.getContractAt("TestToken", await graph.read.token());
   const me = getAddress(wallet.account.address);
-  const balance = await token.read.balanceOf([me]);
-  if (balance < bond) {
-    throw new UsageError(
+  await readyToPay(
+    conn,
+    token,
+    wallet,
+    graph.address,
+    bond,
+    (balance) =>
       `the bond is ${formatUnits(bond, 18)} tokens; ${me} holds ${formatUnits(balance, 18)}`,
-    );
-  }
-  if ((await token.read.allowance([me, graph.address])) < bond) {
-    await send(conn, token.write.approve([graph.address, maxUint256], { account: wallet.account }));
-  }
+  );
   await send(conn, graph.write.proposeEdge([parent.id, child.id], { account: wallet.account }));
   return bond;
 }

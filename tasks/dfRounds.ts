@@ -9,15 +9,18 @@
  * network connection, so that tests and the demo run them on their own connection.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { maxUint256, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import { shortName } from "../src/graph.js";
+import { STATUS } from "../src/juryChain.js";
 import type { Connection, Wallet } from "../src/qfChain.js";
 import {
   FAMILY,
   W0_INDEX,
   hasBit,
+  openedEvaluations,
   readRound,
+  roundChildren,
   runKeeper,
   type FamilyName,
   type RoundState,
@@ -33,7 +36,7 @@ import {
   printTable,
   runTask,
 } from "./common.js";
-import { parseNode, send, sender } from "./deepfunding.js";
+import { parseNode, readyToPay, send, sender } from "./deepfunding.js";
 
 const ROUNDS_KEYS = ["DeepFundingRounds#DeepFundingRounds"];
 
@@ -78,8 +81,6 @@ export interface RoundStatus {
   markets: MarketStatus[];
   evaluations: EvaluationStatus[];
 }
-
-const JURY_STATUS = ["None", "Pending", "Drawn", "Resolved", "Failed", "Cancelled"] as const;
 
 /** Everything `df:round` prints, for round `round` (default: the current one). */
 export async function roundStatus(
@@ -137,8 +138,8 @@ export async function roundStatus(
       );
     }
     if (s.dependencyMarket !== 0n) {
-      const [kids] = await graph.read.children([s.node]);
-      const children = await Promise.all(kids.slice(0, s.childCount).map((k) => nameOf(k)));
+      const kids = await roundChildren(conn, rounds, s);
+      const children = await Promise.all(kids.map((k) => nameOf(k)));
       markets.push(
         await market(
           s.dependencyMarket,
@@ -151,22 +152,12 @@ export async function roundStatus(
       );
     }
   }
-  const publicClient = await conn.viem.getPublicClient();
-  const opened = await publicClient.getContractEvents({
-    address: rounds.address,
-    abi: rounds.abi,
-    eventName: "EvaluationOpened",
-    args: { round: state.round },
-    fromBlock: 0n,
-  });
   const evaluations: EvaluationStatus[] = [];
-  for (const e of opened) {
-    const { seedIndex, family, evaluationId, fee } = e.args as {
-      seedIndex: bigint;
-      family: number;
-      evaluationId: bigint;
-      fee: bigint;
-    };
+  for (const { seedIndex, family, evaluationId, fee } of await openedEvaluations(
+    conn,
+    rounds,
+    state.round,
+  )) {
     const isW0 = seedIndex === W0_INDEX;
     const view = await jury.read.evaluation([evaluationId]);
     evaluations.push({
@@ -174,7 +165,7 @@ export async function roundStatus(
       seed: isW0 ? "(all)" : seedNames[Number(seedIndex)],
       evaluationId,
       fee,
-      status: JURY_STATUS[view.status],
+      status: STATUS[view.status],
     });
   }
   return {
@@ -293,18 +284,14 @@ export async function requestEvaluation(
   const fee = (await rounds.read.config()).evaluationFee;
   const token = await conn.viem.getContractAt("TestToken", await rounds.read.TOKEN());
   const me = wallet.account.address;
-  const balance = await token.read.balanceOf([me]);
-  if (balance < fee) {
-    throw new UsageError(
-      `${me} holds ${formatTokens(balance)} tokens; the fee is ${formatTokens(fee)}`,
-    );
-  }
-  if ((await token.read.allowance([me, rounds.address])) < fee) {
-    await send(
-      conn,
-      token.write.approve([rounds.address, maxUint256], { account: wallet.account }),
-    );
-  }
+  await readyToPay(
+    conn,
+    token,
+    wallet,
+    rounds.address,
+    fee,
+    (balance) => `${me} holds ${formatTokens(balance)} tokens; the fee is ${formatTokens(fee)}`,
+  );
   await send(
     conn,
     rounds.write.requestEvaluation([family, BigInt(seedIndex)], { account: wallet.account }),
@@ -380,16 +367,17 @@ export async function fundBudget(
   const token = await conn.viem.getContractAt("TestToken", await rounds.read.TOKEN());
   const me = wallet.account.address;
   if (mint) await send(conn, token.write.mint([me, amount], { account: wallet.account }));
-  const balance = await token.read.balanceOf([me]);
-  if (balance < amount) {
-    throw new UsageError(
+  await readyToPay(
+    conn,
+    token,
+    wallet,
+    rounds.address,
+    amount,
+    (balance) =>
       `${me} holds ${formatTokens(balance)} tokens, not ${formatTokens(amount)} ` +
-        "(with the test token, --mint mints them first)",
-    );
-  }
-  if ((await token.read.allowance([me, rounds.address])) < amount) {
-    await send(conn, token.write.approve([rounds.address, amount], { account: wallet.account }));
-  }
+      "(with the test token, --mint mints them first)",
+    amount,
+  );
   await send(conn, rounds.write.fundBudget([amount], { account: wallet.account }));
   return rounds.read.budget();
 }

@@ -152,9 +152,7 @@ contract DeepFundingRounds is IDeepFundingRounds, ERC1155Holder, ReentrancyGuard
         if (r.phase != Phase.Opening && r.phase != Phase.Trading) revert WrongPhase(round, r.phase);
         if (block.timestamp >= r.closeTime) revert TradingClosed(round, r.closeTime);
         if (seedIndex >= r.seedCount) revert SeedOutOfRange(seedIndex, r.seedCount);
-        SeedInfo storage s = _seeds[round][seedIndex];
-        uint256 market = family == Family.Originality ? s.originalityMarket : s.dependencyMarket;
-        if (market == 0) revert NoMarket(round, family, seedIndex);
+        if (_marketOf(round, family, seedIndex) == 0) revert NoMarket(round, family, seedIndex);
         if (_fees[round][family][seedIndex] != 0) revert AlreadyRequested(round, family, seedIndex);
         uint256 fee = _config.evaluationFee;
         _fees[round][family][seedIndex] = fee;
